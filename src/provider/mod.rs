@@ -1,0 +1,1 @@
+//! See the crate root for what this layer is for.
