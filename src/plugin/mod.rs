@@ -1,2 +1,29 @@
-//! placeholder
+//! The plugin SDK: everything needed to serve a Terraform provider over
+//! protocol 6, and nothing about any particular cloud.
+//!
+//! - [`provider_api`]: the traits a provider implements.
+//! - [`schema`], [`diagnostics`], [`cty`]: the vocabulary of those traits.
+//! - [`serve`]: runs a provider as a go-plugin server ([`handshake`],
+//!   [`listener`], [`tls`], [`provider_service`], [`go_plugin_services`]).
+//! - [`logging`]: hclog JSON lines on stderr.
+//! - [`wire`]: generated protobuf code; public only so integration tests
+//!   can act as Terraform. Providers should not need it.
+pub mod convert;
+pub mod cty;
+pub mod diagnostics;
+pub mod go_plugin_services;
+pub mod handshake;
+pub mod listener;
+pub mod logging;
+pub mod provider_api;
+pub mod provider_service;
+pub mod schema;
+pub mod serve;
+pub mod tls;
+#[doc(hidden)]
 pub mod wire;
+
+pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, Severity};
+pub use provider_api::{ConfigureRequest, DataSource, Provider, ReadRequest, ReadResponse};
+pub use schema::{Attribute, Mode, Nesting, Schema};
+pub use serve::{serve, ServeError, ServeOptions};

@@ -1,0 +1,488 @@
+//! msgpack bytes to a [`Value`], directed by the expected [`CtyType`].
+//!
+//! Lenient where Terraform versions differ (any integer or float width,
+//! numbers as decimal strings, str or bin for strings, any extension as
+//! unknown) and strict where leniency would hide a bug (trailing bytes,
+//! unknown attributes, duplicate keys, wrong shapes). Because decoding
+//! follows the type, nesting is bounded by the type, except for dynamic
+//! values, which carry their own type; [`MAX_DEPTH`] bounds those.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rmp::Marker;
+
+use super::number::{Number, NumberError};
+use super::path::{index_step, Path, PathStep};
+use super::types::{CtyType, TypeJsonError};
+use super::value::Value;
+use super::{clip, MAX_DEPTH};
+
+/// Why some bytes are not a value of the expected type, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    path: Path,
+    kind: DecodeErrorKind,
+}
+
+/// What went wrong while decoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The input ends inside a value.
+    #[error("the input ends in the middle of a value")]
+    Truncated,
+    /// Bytes follow the complete value.
+    #[error("{0} unexpected byte(s) after the value")]
+    TrailingBytes(usize),
+    /// The msgpack format does not fit the type.
+    #[error("expected {expected}, found msgpack {found}")]
+    WrongType {
+        /// What the type asked for, e.g. "a string".
+        expected: &'static str,
+        /// The msgpack format found, e.g. "uint8".
+        found: &'static str,
+    },
+    /// A string (or string key) is not UTF-8.
+    #[error("string is not valid UTF-8")]
+    InvalidUtf8,
+    /// A number sent as a string does not parse.
+    #[error("invalid number: {0}")]
+    InvalidNumber(NumberError),
+    /// A float is NaN, which cty numbers cannot be.
+    #[error("NaN is not a valid number")]
+    NotANumber,
+    /// A map or object key is not a string.
+    #[error("keys must be strings, found msgpack {0}")]
+    NonStringKey(&'static str),
+    /// An object has an attribute its type does not.
+    #[error("unsupported attribute {}", clip(.0))]
+    UnsupportedAttribute(String),
+    /// A map or object has the same key twice.
+    #[error("duplicate key {}", clip(.0))]
+    DuplicateKey(String),
+    /// A tuple has the wrong number of elements.
+    #[error("expected a tuple of {expected} elements, found {found}")]
+    TupleLength {
+        /// Elements in the type.
+        expected: usize,
+        /// Elements in the input.
+        found: usize,
+    },
+    /// A dynamic value is not a `[type, value]` pair.
+    #[error("a dynamic value must be a [type, value] array, found {0} elements")]
+    DynamicLength(usize),
+    /// A dynamic value's type JSON is invalid.
+    #[error("invalid type in dynamic value: {0}")]
+    InvalidType(TypeJsonError),
+    /// Containers nest deeper than [`MAX_DEPTH`].
+    #[error("value is nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+}
+
+impl DecodeError {
+    /// Where in the value it happened; the root for input-level problems
+    /// such as trailing bytes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &DecodeErrorKind {
+        &self.kind
+    }
+
+    fn within(mut self, step: PathStep) -> Self {
+        self.path.push_outer(step);
+        self
+    }
+}
+
+impl From<DecodeErrorKind> for DecodeError {
+    fn from(kind: DecodeErrorKind) -> Self {
+        Self {
+            path: Path::root(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_root() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{}: {}", self.path, self.kind)
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes one msgpack value of type `ty`, which must fill `bytes` exactly.
+///
+/// nil is null and any msgpack extension is unknown (ext 0 from older
+/// Terraform, ext 12 with refinements from 1.6+); refinements are dropped.
+/// Objects come back with every attribute of their type, absent ones null.
+/// Dynamic values (`[type JSON, value]`) come back as the inner value.
+pub fn decode(bytes: &[u8], ty: &CtyType) -> std::result::Result<Value, DecodeError> {
+    let mut decoder = Decoder {
+        input: bytes,
+        pos: 0,
+    };
+    let result = decoder.value(ty, 0).and_then(|value| {
+        let rest = bytes.len() - decoder.pos;
+        if rest == 0 {
+            Ok(value)
+        } else {
+            Err(DecodeErrorKind::TrailingBytes(rest).into())
+        }
+    });
+    result.map_err(|mut e| {
+        e.path.finish_reversed();
+        e
+    })
+}
+
+type Result<T> = std::result::Result<T, DecodeError>;
+
+struct Decoder<'a> {
+    input: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Decoder<'a> {
+    fn value(&mut self, ty: &CtyType, depth: usize) -> Result<Value> {
+        match Marker::from_u8(self.peek()?) {
+            Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32 => {
+                self.skip_ext()?;
+                return Ok(Value::Unknown);
+            }
+            Marker::Null => {
+                self.pos += 1;
+                return Ok(Value::Null);
+            }
+            _ => {}
+        }
+        match ty {
+            CtyType::Bool => match self.marker()? {
+                Marker::True => Ok(Value::Bool(true)),
+                Marker::False => Ok(Value::Bool(false)),
+                m => Err(wrong(ty, m)),
+            },
+            CtyType::Number => self.number().map(Value::Number),
+            CtyType::String => {
+                let m = self.marker()?;
+                let bytes = self.str_body(m).ok_or_else(|| wrong(ty, m))??;
+                utf8(bytes).map(|s| Value::String(s.to_owned()))
+            }
+            CtyType::Dynamic => self.dynamic(depth),
+            CtyType::List(et) => self.elements(ty, et, depth).map(Value::List),
+            CtyType::Set(et) => self.elements(ty, et, depth).map(Value::Set),
+            CtyType::Tuple(ets) => self.tuple(ty, ets, depth).map(Value::Tuple),
+            CtyType::Map(et) => self.map(ty, et, depth).map(Value::Map),
+            CtyType::Object(attrs) => self.object(ty, attrs, depth).map(Value::Object),
+        }
+    }
+
+    fn number(&mut self) -> Result<Number> {
+        let m = self.marker()?;
+        Ok(match m {
+            Marker::FixPos(n) => Number::from(i64::from(n)),
+            Marker::FixNeg(n) => Number::from(i64::from(n)),
+            Marker::U8 => Number::from(u32::from(self.array::<1>()?[0])),
+            Marker::U16 => Number::from(u32::from(u16::from_be_bytes(self.array()?))),
+            Marker::U32 => Number::from(u32::from_be_bytes(self.array()?)),
+            Marker::U64 => Number::from(u64::from_be_bytes(self.array()?)),
+            Marker::I8 => Number::from(i64::from(i8::from_be_bytes(self.array()?))),
+            Marker::I16 => Number::from(i64::from(i16::from_be_bytes(self.array()?))),
+            Marker::I32 => Number::from(i64::from(i32::from_be_bytes(self.array()?))),
+            Marker::I64 => Number::from(i64::from_be_bytes(self.array()?)),
+            Marker::F32 => float(f64::from(f32::from_be_bytes(self.array()?)))?,
+            Marker::F64 => float(f64::from_be_bytes(self.array()?))?,
+            m => {
+                let bytes = self.str_body(m).ok_or_else(|| wrong(&CtyType::Number, m))??;
+                utf8(bytes)?
+                    .parse()
+                    .map_err(DecodeErrorKind::InvalidNumber)?
+            }
+        })
+    }
+
+    fn dynamic(&mut self, depth: usize) -> Result<Value> {
+        let len = self.array_len(&CtyType::Dynamic)?;
+        enter(depth)?;
+        if len != 2 {
+            return Err(DecodeErrorKind::DynamicLength(len).into());
+        }
+        let m = self.marker()?;
+        let type_json = self.str_body(m).ok_or(DecodeErrorKind::WrongType {
+            expected: "type JSON bytes",
+            found: marker_name(m),
+        })??;
+        let ty = CtyType::from_json_bytes(type_json).map_err(DecodeErrorKind::InvalidType)?;
+        self.value(&ty, depth + 1)
+    }
+
+    fn elements(&mut self, ty: &CtyType, et: &CtyType, depth: usize) -> Result<Vec<Value>> {
+        let len = self.array_len(ty)?;
+        enter(depth)?;
+        // Every element takes at least one byte: never trust a length for
+        // more than the input could hold.
+        let mut out = Vec::with_capacity(len.min(self.remaining()));
+        for i in 0..len {
+            out.push(
+                self.value(et, depth + 1)
+                    .map_err(|e| e.within(index_step(i)))?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn tuple(&mut self, ty: &CtyType, ets: &[CtyType], depth: usize) -> Result<Vec<Value>> {
+        let len = self.array_len(ty)?;
+        enter(depth)?;
+        if len != ets.len() {
+            return Err(DecodeErrorKind::TupleLength {
+                expected: ets.len(),
+                found: len,
+            }
+            .into());
+        }
+        let mut out = Vec::with_capacity(len);
+        for (i, et) in ets.iter().enumerate() {
+            out.push(
+                self.value(et, depth + 1)
+                    .map_err(|e| e.within(index_step(i)))?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn map(
+        &mut self,
+        ty: &CtyType,
+        et: &CtyType,
+        depth: usize,
+    ) -> Result<BTreeMap<String, Value>> {
+        let len = self.map_len(ty)?;
+        enter(depth)?;
+        let mut out = BTreeMap::new();
+        for _ in 0..len {
+            let key = self.key()?;
+            if out.contains_key(&key) {
+                return Err(DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
+                    .within(PathStep::Key(key)));
+            }
+            let value = self
+                .value(et, depth + 1)
+                .map_err(|e| e.within(PathStep::Key(key.clone())))?;
+            out.insert(key, value);
+        }
+        Ok(out)
+    }
+
+    fn object(
+        &mut self,
+        ty: &CtyType,
+        attrs: &BTreeMap<String, CtyType>,
+        depth: usize,
+    ) -> Result<BTreeMap<String, Value>> {
+        let len = self.map_len(ty)?;
+        enter(depth)?;
+        let mut out = BTreeMap::new();
+        for _ in 0..len {
+            let key = self.key()?;
+            let Some(aty) = attrs.get(&key) else {
+                return Err(DecodeErrorKind::UnsupportedAttribute(key).into());
+            };
+            if out.contains_key(&key) {
+                return Err(DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
+                    .within(PathStep::Attribute(key)));
+            }
+            let value = self
+                .value(aty, depth + 1)
+                .map_err(|e| e.within(PathStep::Attribute(key.clone())))?;
+            out.insert(key, value);
+        }
+        if out.len() < attrs.len() {
+            for name in attrs.keys() {
+                out.entry(name.clone()).or_insert(Value::Null);
+            }
+        }
+        Ok(out)
+    }
+
+    fn key(&mut self) -> Result<String> {
+        let m = self.marker()?;
+        let bytes = self
+            .str_body(m)
+            .ok_or(DecodeErrorKind::NonStringKey(marker_name(m)))??;
+        utf8(bytes).map(str::to_owned)
+    }
+
+    fn array_len(&mut self, ty: &CtyType) -> Result<usize> {
+        match self.marker()? {
+            Marker::FixArray(n) => Ok(usize::from(n)),
+            Marker::Array16 => Ok(usize::from(u16::from_be_bytes(self.array()?))),
+            Marker::Array32 => len32(u32::from_be_bytes(self.array()?)),
+            m => Err(wrong(ty, m)),
+        }
+    }
+
+    fn map_len(&mut self, ty: &CtyType) -> Result<usize> {
+        match self.marker()? {
+            Marker::FixMap(n) => Ok(usize::from(n)),
+            Marker::Map16 => Ok(usize::from(u16::from_be_bytes(self.array()?))),
+            Marker::Map32 => len32(u32::from_be_bytes(self.array()?)),
+            m => Err(wrong(ty, m)),
+        }
+    }
+
+    /// The payload of a str or bin value whose marker was just read, or
+    /// `None` when the marker is neither (so callers name their own error).
+    fn str_body(&mut self, m: Marker) -> Option<Result<&'a [u8]>> {
+        let len = match m {
+            Marker::FixStr(n) => Ok(usize::from(n)),
+            Marker::Str8 | Marker::Bin8 => self.array::<1>().map(|[n]| usize::from(n)),
+            Marker::Str16 | Marker::Bin16 => self.array().map(|b| usize::from(u16::from_be_bytes(b))),
+            Marker::Str32 | Marker::Bin32 => {
+                self.array().and_then(|b| len32(u32::from_be_bytes(b)))
+            }
+            _ => return None,
+        };
+        Some(len.and_then(|len| self.take(len)))
+    }
+
+    fn skip_ext(&mut self) -> Result<()> {
+        let data_len = match self.marker()? {
+            Marker::FixExt1 => 1,
+            Marker::FixExt2 => 2,
+            Marker::FixExt4 => 4,
+            Marker::FixExt8 => 8,
+            Marker::FixExt16 => 16,
+            Marker::Ext8 => usize::from(self.array::<1>()?[0]),
+            Marker::Ext16 => usize::from(u16::from_be_bytes(self.array()?)),
+            Marker::Ext32 => len32(u32::from_be_bytes(self.array()?))?,
+            m => return Err(wrong(&CtyType::Dynamic, m)),
+        };
+        // The type byte, then the payload.
+        let total = data_len.checked_add(1).ok_or(DecodeErrorKind::Truncated)?;
+        self.take(total).map(|_| ())
+    }
+
+    fn peek(&self) -> Result<u8> {
+        self.input
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| DecodeErrorKind::Truncated.into())
+    }
+
+    fn marker(&mut self) -> Result<Marker> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Ok(Marker::from_u8(b))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.remaining() < n {
+            return Err(DecodeErrorKind::Truncated.into());
+        }
+        let bytes = &self.input[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let bytes = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    fn remaining(&self) -> usize {
+        self.input.len() - self.pos
+    }
+}
+
+fn enter(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        Err(DecodeErrorKind::TooDeep.into())
+    } else {
+        Ok(())
+    }
+}
+
+fn len32(n: u32) -> Result<usize> {
+    // Lengths beyond the address space are beyond the input, too.
+    usize::try_from(n).map_err(|_| DecodeErrorKind::Truncated.into())
+}
+
+fn float(f: f64) -> Result<Number> {
+    if f.is_nan() {
+        Err(DecodeErrorKind::NotANumber.into())
+    } else {
+        Ok(Number::from(f))
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|_| DecodeErrorKind::InvalidUtf8.into())
+}
+
+fn wrong(ty: &CtyType, m: Marker) -> DecodeError {
+    DecodeErrorKind::WrongType {
+        expected: ty.kind_name(),
+        found: marker_name(m),
+    }
+    .into()
+}
+
+/// The msgpack format's name, as the specification spells it.
+fn marker_name(m: Marker) -> &'static str {
+    match m {
+        Marker::FixPos(_) => "positive fixint",
+        Marker::FixNeg(_) => "negative fixint",
+        Marker::Null => "nil",
+        Marker::True | Marker::False => "bool",
+        Marker::U8 => "uint8",
+        Marker::U16 => "uint16",
+        Marker::U32 => "uint32",
+        Marker::U64 => "uint64",
+        Marker::I8 => "int8",
+        Marker::I16 => "int16",
+        Marker::I32 => "int32",
+        Marker::I64 => "int64",
+        Marker::F32 => "float32",
+        Marker::F64 => "float64",
+        Marker::FixStr(_) => "fixstr",
+        Marker::Str8 => "str8",
+        Marker::Str16 => "str16",
+        Marker::Str32 => "str32",
+        Marker::Bin8 => "bin8",
+        Marker::Bin16 => "bin16",
+        Marker::Bin32 => "bin32",
+        Marker::FixArray(_) => "fixarray",
+        Marker::Array16 => "array16",
+        Marker::Array32 => "array32",
+        Marker::FixMap(_) => "fixmap",
+        Marker::Map16 => "map16",
+        Marker::Map32 => "map32",
+        Marker::FixExt1
+        | Marker::FixExt2
+        | Marker::FixExt4
+        | Marker::FixExt8
+        | Marker::FixExt16
+        | Marker::Ext8
+        | Marker::Ext16
+        | Marker::Ext32 => "ext",
+        Marker::Reserved => "reserved byte 0xc1",
+    }
+}

@@ -1,0 +1,149 @@
+//! One restore job as a `tasks` element: snake_case attributes, nulls where
+//! the API omitted a field, millisecond times doubled as RFC 3339 strings.
+
+use crate::alibaba::RestoreTask;
+use crate::plugin::cty::Value;
+use crate::provider::time_format::format_rfc3339_ms;
+
+fn string(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+fn number(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, |n| Value::Number(n.into()))
+}
+
+fn rfc3339(v: Option<i64>) -> Value {
+    v.and_then(format_rfc3339_ms).map_or(Value::Null, Value::String)
+}
+
+/// The API writes the literal string `"NULL"` when a job has no error.
+fn error_message(v: &Option<String>) -> Value {
+    match v.as_deref() {
+        None | Some("NULL") | Some("") => Value::Null,
+        Some(s) => Value::String(s.to_string()),
+    }
+}
+
+/// The `tasks` element for `task`.
+pub(crate) fn task_value(task: &RestoreTask) -> Value {
+    Value::object([
+        ("id", string(&task.restore_task_id)),
+        ("name", string(&task.restore_task_name)),
+        ("status", string(&task.restore_status)),
+        ("backup_plan_id", string(&task.backup_plan_id)),
+        ("backup_set_id", string(&task.backup_set_id)),
+        ("backup_gateway_id", number(task.backup_gateway_id)),
+        ("restore_dir", string(&task.restore_dir)),
+        ("restore_objects", string(&task.restore_objects)),
+        ("restore_timestamp", number(task.restore_time)),
+        ("restore_time", rfc3339(task.restore_time)),
+        ("create_timestamp", number(task.restore_task_create_time)),
+        ("create_time", rfc3339(task.restore_task_create_time)),
+        ("finish_timestamp", number(task.restore_task_finish_time)),
+        ("finish_time", rfc3339(task.restore_task_finish_time)),
+        ("cross_aliyun_id", string(&task.cross_aliyun_id)),
+        ("cross_role_name", string(&task.cross_role_name)),
+        ("destination_endpoint_region", string(&task.destination_endpoint_region)),
+        (
+            "destination_endpoint_instance_type",
+            string(&task.destination_endpoint_instance_type),
+        ),
+        (
+            "destination_endpoint_instance_id",
+            string(&task.destination_endpoint_instance_id),
+        ),
+        ("destination_endpoint_ip_port", string(&task.destination_endpoint_ip_port)),
+        (
+            "destination_endpoint_database_name",
+            string(&task.destination_endpoint_database_name),
+        ),
+        (
+            "destination_endpoint_user_name",
+            string(&task.destination_endpoint_user_name),
+        ),
+        (
+            "destination_endpoint_oracle_sid",
+            string(&task.destination_endpoint_oracle_sid),
+        ),
+        ("full_data_restore_progress", number(task.full_data_restore_progress)),
+        (
+            "full_struct_before_restore_progress",
+            number(task.full_struct_before_restore_progress),
+        ),
+        (
+            "full_struct_after_restore_progress",
+            number(task.full_struct_after_restore_progress),
+        ),
+        ("continuous_restore_progress", number(task.continuous_restore_progress)),
+        ("error_message", error_message(&task.err_message)),
+    ])
+}
+
+/// The same element as JSON, for `output_file`: what `jsonencode()` of the
+/// `tasks` attribute would produce.
+pub(crate) fn task_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null | Value::Unknown => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into(),
+            None => serde_json::Number::from_f64(n.as_f64())
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        },
+        Value::String(s) => s.clone().into(),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            items.iter().map(task_json).collect()
+        }
+        Value::Map(m) | Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), task_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_every_field_and_the_null_conventions() {
+        let task = RestoreTask {
+            restore_task_id: Some("r1".into()),
+            restore_task_name: Some("nightly".into()),
+            restore_task_create_time: Some(1_700_000_000_000),
+            full_data_restore_progress: Some(55),
+            err_message: Some("NULL".into()),
+            ..RestoreTask::default()
+        };
+        let v = task_value(&task);
+        let schema = crate::provider::restore_tasks::schema::schema();
+        let paths = schema.attribute_paths();
+        let fields: Vec<_> = paths.iter().filter_map(|p| p.strip_prefix("tasks.")).collect();
+        let map = v.as_map().unwrap();
+        assert_eq!(map.len(), fields.len());
+        for f in &fields {
+            assert!(map.contains_key(*f), "missing {f}");
+        }
+        assert_eq!(v.attr("id").as_str(), Some("r1"));
+        assert_eq!(v.attr("create_time").as_str(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(v.attr("create_timestamp").as_i64(), Some(1_700_000_000_000));
+        assert_eq!(v.attr("full_data_restore_progress").as_i64(), Some(55));
+        assert!(v.attr("error_message").is_null());
+        assert!(v.attr("finish_time").is_null());
+        assert!(v.attr("cross_role_name").is_null());
+        let json = task_json(&v);
+        assert_eq!(json["create_timestamp"], 1_700_000_000_000i64);
+        assert_eq!(json["error_message"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn real_error_messages_are_kept() {
+        let task = RestoreTask {
+            err_message: Some("disk full".into()),
+            ..RestoreTask::default()
+        };
+        assert_eq!(task_value(&task).attr("error_message").as_str(), Some("disk full"));
+    }
+}

@@ -1,0 +1,229 @@
+//! ReadDataSource for `dbs_restore_tasks`: query, page, filter, map.
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use super::mapping::{task_json, task_value};
+use super::output_file::write_atomically;
+use super::schema::MAX_PAGE_SIZE;
+use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
+use crate::plugin::cty::Value;
+use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
+use crate::provider::args::{self, Arg};
+use crate::provider::errors::client_error_diagnostic;
+use crate::provider::time_format::parse_rfc3339_ms;
+
+/// The arguments, typed; read time guarantees they are known.
+#[derive(Debug, Default)]
+pub(crate) struct Arguments {
+    pub query: RestoreTaskQuery,
+    pub status: Option<String>,
+    pub name_regex: Option<String>,
+    pub output_file: Option<String>,
+}
+
+fn time_arg(config: &Value, timestamp: &str, time: &str) -> Result<Option<i64>, Diagnostic> {
+    if let Some(ms) = args::integer(config, timestamp)?.known() {
+        return Ok(Some(ms));
+    }
+    match args::string(config, time)?.known() {
+        Some(text) => parse_rfc3339_ms(&text).map(Some).map_err(|e| {
+            Diagnostic::error(format!("Invalid {time}"), e.to_string()).at(AttributePath::root(time))
+        }),
+        None => Ok(None),
+    }
+}
+
+impl Arguments {
+    pub(crate) fn from_config(config: &Value) -> Result<Self, Diagnostic> {
+        let ids = match args::string_list(config, "ids")? {
+            Arg::Known(ids) => ids.into_iter().filter_map(Arg::known).collect(),
+            _ => Vec::new(),
+        };
+        Ok(Self {
+            query: RestoreTaskQuery {
+                backup_plan_id: args::string(config, "backup_plan_id")?.known(),
+                restore_task_ids: ids,
+                start_timestamp: time_arg(config, "start_timestamp", "start_time")?,
+                end_timestamp: time_arg(config, "end_timestamp", "end_time")?,
+                page_size: args::integer(config, "page_size")?
+                    .known()
+                    .unwrap_or(MAX_PAGE_SIZE) as u32,
+            },
+            status: args::string(config, "status")?.known(),
+            name_regex: args::string(config, "name_regex")?.known(),
+            output_file: args::string(config, "output_file")?.known(),
+        })
+    }
+
+    /// A stable id for the query: the same arguments give the same id, in
+    /// every run and on every machine.
+    pub(crate) fn id(&self) -> String {
+        let q = &self.query;
+        let canonical = serde_json::json!({
+            "backup_plan_id": q.backup_plan_id,
+            "ids": q.restore_task_ids,
+            "start": q.start_timestamp,
+            "end": q.end_timestamp,
+            "status": self.status,
+            "name_regex": self.name_regex,
+        });
+        let digest = Sha256::digest(canonical.to_string().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Applies the client-side filters to every page's tasks, keeping order.
+pub(crate) fn filter(
+    tasks: Vec<RestoreTask>,
+    status: Option<&str>,
+    name_regex: Option<&Regex>,
+) -> Vec<RestoreTask> {
+    tasks
+        .into_iter()
+        .filter(|t| status.is_none_or(|s| t.restore_status.as_deref() == Some(s)))
+        .filter(|t| {
+            name_regex.is_none_or(|re| t.restore_task_name.as_deref().is_some_and(|n| re.is_match(n)))
+        })
+        .collect()
+}
+
+/// The whole read; errors are diagnostics ready for Terraform.
+pub(crate) async fn read(
+    client: &DbsClient,
+    config: &Value,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<(Value, Diagnostics), Diagnostics> {
+    let arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
+    let regex = match &arguments.name_regex {
+        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
+            Diagnostics::from(
+                Diagnostic::error("Invalid name_regex", e.to_string())
+                    .at(AttributePath::root("name_regex")),
+            )
+        })?),
+        None => None,
+    };
+    let tasks = client
+        .list_restore_tasks(&arguments.query, stop)
+        .await
+        .map_err(|e| Diagnostics::from(client_error_diagnostic(&e)))?;
+    let fetched = tasks.len();
+    let tasks = filter(tasks, arguments.status.as_deref(), regex.as_ref());
+    log::debug!(
+        "dbs_restore_tasks: {fetched} jobs fetched, {} after filters",
+        tasks.len()
+    );
+
+    let task_values: Vec<Value> = tasks.iter().map(task_value).collect();
+    let mut warnings = Diagnostics::new();
+    if let Some(path) = &arguments.output_file {
+        let json = serde_json::Value::Array(task_values.iter().map(task_json).collect());
+        if let Err(e) = write_atomically(std::path::Path::new(path), &json) {
+            return Err(Diagnostic::error(
+                "Cannot write output_file",
+                format!("Writing {path:?} failed: {e}"),
+            )
+            .at(AttributePath::root("output_file"))
+            .into());
+        }
+    }
+    if tasks.is_empty() && fetched > 0 {
+        warnings.push(Diagnostic::warning(
+            "No restore job matched the filters",
+            format!("{fetched} jobs were read, but none matched `status`/`name_regex`."),
+        ));
+    }
+
+    // A configured `ids` must come back unchanged (Terraform checks that
+    // configured values survive a read); otherwise it lists what was found.
+    let ids = if config.attr("ids").is_null() {
+        Value::List(tasks.iter().map(|t| opt_string(&t.restore_task_id)).collect())
+    } else {
+        config.attr("ids").clone()
+    };
+    let names: Vec<Value> = tasks.iter().map(|t| opt_string(&t.restore_task_name)).collect();
+    let passthrough = |name: &str| config.attr(name).clone();
+    let state = Value::object([
+        ("backup_plan_id", passthrough("backup_plan_id")),
+        ("ids", ids),
+        ("start_timestamp", passthrough("start_timestamp")),
+        ("end_timestamp", passthrough("end_timestamp")),
+        ("start_time", passthrough("start_time")),
+        ("end_time", passthrough("end_time")),
+        ("status", passthrough("status")),
+        ("name_regex", passthrough("name_regex")),
+        ("page_size", passthrough("page_size")),
+        ("output_file", passthrough("output_file")),
+        ("id", Value::String(arguments.id())),
+        ("names", Value::List(names)),
+        ("total_count", Value::Number((task_values.len() as i64).into())),
+        ("tasks", Value::List(task_values)),
+    ]);
+    Ok((state, warnings))
+}
+
+fn opt_string(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, name: Option<&str>, status: &str) -> RestoreTask {
+        RestoreTask {
+            restore_task_id: Some(id.into()),
+            restore_task_name: name.map(Into::into),
+            restore_status: Some(status.into()),
+            ..RestoreTask::default()
+        }
+    }
+
+    #[test]
+    fn filters_apply_to_all_tasks_in_order() {
+        let tasks = vec![
+            task("1", Some("prod-a"), "stop"),
+            task("2", Some("dev-b"), "stop"),
+            task("3", None, "stop"),
+            task("4", Some("prod-c"), "running"),
+            task("5", Some("prod-d"), "stop"),
+        ];
+        let re = Regex::new("^prod-").unwrap();
+        let got: Vec<_> = filter(tasks.clone(), Some("stop"), Some(&re))
+            .into_iter()
+            .map(|t| t.restore_task_id.unwrap())
+            .collect();
+        assert_eq!(got, ["1", "5"]);
+        assert_eq!(filter(tasks, None, None).len(), 5);
+    }
+
+    #[test]
+    fn id_is_stable_and_query_sensitive() {
+        let a = Arguments::from_config(&Value::object([(
+            "backup_plan_id",
+            Value::String("p1".into()),
+        )]))
+        .unwrap();
+        let b = Arguments::from_config(&Value::object([(
+            "backup_plan_id",
+            Value::String("p2".into()),
+        )]))
+        .unwrap();
+        assert_eq!(a.id(), a.id());
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.id().len(), 16);
+        assert_eq!(a.query.page_size, 100);
+    }
+
+    #[test]
+    fn times_convert_from_either_form() {
+        let args = Arguments::from_config(&Value::object([
+            ("start_time", Value::String("1970-01-01T00:00:01Z".into())),
+            ("end_timestamp", Value::Number(5000.into())),
+        ]))
+        .unwrap();
+        assert_eq!(args.query.start_timestamp, Some(1000));
+        assert_eq!(args.query.end_timestamp, Some(5000));
+    }
+}

@@ -1,0 +1,318 @@
+//! The protocol layer against a client that behaves like Terraform: the real
+//! binary, real gRPC, real mTLS with a P-521 CA=true client certificate.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::plugin::{spawn_plugin, ClientIdentity, Presented};
+use terraform_provider_dbs::plugin::cty::{self, Value};
+use terraform_provider_dbs::plugin::wire::go_plugin::{
+    grpc_broker_client::GrpcBrokerClient, grpc_controller_client::GrpcControllerClient,
+    grpc_stdio_client::GrpcStdioClient, ConnInfo, Empty,
+};
+use terraform_provider_dbs::plugin::wire::tfplugin6::{
+    self as wire, provider_client::ProviderClient,
+};
+use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+
+fn restore_tasks_type(schema: &wire::get_provider_schema::Response) -> cty::CtyType {
+    // Rebuild the config type from the schema Terraform received, as Terraform does.
+    let block = schema.data_source_schemas["dbs_restore_tasks"]
+        .block
+        .as_ref()
+        .unwrap();
+    cty::CtyType::object(block.attributes.iter().map(|a| {
+        let ty = if a.r#type.is_empty() {
+            let nested = a.nested_type.as_ref().unwrap();
+            cty::CtyType::list(cty::CtyType::object(nested.attributes.iter().map(|n| {
+                (n.name.clone(), cty::CtyType::from_json_bytes(&n.r#type).unwrap())
+            })))
+        } else {
+            cty::CtyType::from_json_bytes(&a.r#type).unwrap()
+        };
+        (a.name.clone(), ty)
+    }))
+}
+
+fn null_config(ty: &cty::CtyType, set: &[(&str, Value)]) -> Value {
+    let cty::CtyType::Object(attrs) = ty else {
+        panic!("object type")
+    };
+    Value::object(attrs.keys().map(|k| {
+        let v = set
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Null);
+        (k.clone(), v)
+    }))
+}
+
+#[tokio::test]
+async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
+    let mut plugin = spawn_plugin(&[]);
+    assert_eq!(plugin.network, "unix");
+    let channel = plugin.terraform_channel().await;
+
+    let mut health = HealthClient::new(channel.clone());
+    let status = health
+        .check(HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+
+    // go-plugin opens these at start-up.
+    let mut stdio = GrpcStdioClient::new(channel.clone())
+        .stream_stdio(())
+        .await
+        .unwrap()
+        .into_inner();
+    let (_broker_tx, broker_rx) = tokio::sync::mpsc::channel::<ConnInfo>(1);
+    let _broker = GrpcBrokerClient::new(channel.clone())
+        .start_stream(tokio_stream::wrappers::ReceiverStream::new(broker_rx))
+        .await
+        .unwrap();
+
+    let mut provider = ProviderClient::new(channel.clone());
+    let metadata = provider
+        .get_metadata(wire::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(metadata.data_sources[0].type_name, "dbs_restore_tasks");
+
+    let schema = provider
+        .get_provider_schema(wire::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let provider_schema = schema.provider.as_ref().expect("provider schema must not be null");
+    let block = provider_schema.block.as_ref().unwrap();
+    assert!(block.attributes.iter().all(|a| !a.description.is_empty()));
+    let secret = block.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    assert!(secret.sensitive);
+
+    let ty = restore_tasks_type(&schema);
+    let encode = |v: &Value| wire::DynamicValue {
+        msgpack: cty::encode(v, &ty).unwrap(),
+        json: vec![],
+    };
+
+    // An invalid config: the diagnostic names the attribute.
+    let bad = null_config(&ty, &[("page_size", Value::Number(0.into()))]);
+    let diags = provider
+        .validate_data_resource_config(wire::validate_data_resource_config::Request {
+            type_name: "dbs_restore_tasks".into(),
+            config: Some(encode(&bad)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics;
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].severity, wire::diagnostic::Severity::Error as i32);
+    let step = &diags[0].attribute.as_ref().unwrap().steps[0];
+    assert_eq!(
+        step.selector,
+        Some(wire::attribute_path::step::Selector::AttributeName("page_size".into()))
+    );
+
+    // Unknown values are skipped, not failed (msgpack ext 0).
+    let unknown = null_config(&ty, &[("page_size", Value::Unknown), ("name_regex", Value::Unknown)]);
+    let diags = provider
+        .validate_data_resource_config(wire::validate_data_resource_config::Request {
+            type_name: "dbs_restore_tasks".into(),
+            config: Some(encode(&unknown)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics;
+    assert!(diags.is_empty(), "{diags:?}");
+
+    let provider_ty = {
+        let b = provider_schema.block.as_ref().unwrap();
+        cty::CtyType::object(
+            b.attributes
+                .iter()
+                .map(|a| (a.name.clone(), cty::CtyType::from_json_bytes(&a.r#type).unwrap())),
+        )
+    };
+    let provider_config = null_config(&provider_ty, &[]);
+    let diags = provider
+        .validate_provider_config(wire::validate_provider_config::Request {
+            config: Some(wire::DynamicValue {
+                msgpack: cty::encode(&provider_config, &provider_ty).unwrap(),
+                json: vec![],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics;
+    assert!(diags.is_empty(), "{diags:?}");
+
+    let stopped = provider
+        .stop_provider(wire::stop_provider::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stopped.error, "");
+
+    // An RPC we do not serve answers Unimplemented, which Terraform accepts.
+    let mut raw = tonic::client::Grpc::new(channel.clone());
+    raw.ready().await.unwrap();
+    let missing = raw
+        .unary(
+            tonic::Request::new(Empty {}),
+            tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/tfplugin6.Provider/GetResourceIdentitySchemas",
+            ),
+            tonic_prost::ProstCodec::<Empty, Empty>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), tonic::Code::Unimplemented);
+
+    let started = Instant::now();
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .unwrap();
+    let status = plugin
+        .wait_exit(Duration::from_millis(500))
+        .expect("provider exits within 500 ms of Shutdown");
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_millis(500));
+    // The stdio stream ends cleanly rather than hanging.
+    let _ = tokio::time::timeout(Duration::from_secs(1), stdio.message()).await;
+    assert!(!std::path::Path::new(&plugin.address).exists(), "socket removed");
+}
+
+#[tokio::test]
+async fn client_without_certificate_is_refused() {
+    let plugin = spawn_plugin(&[]);
+    let result = async {
+        let channel = plugin.connect(Presented::Nothing).await?;
+        ProviderClient::new(channel)
+            .get_metadata(wire::get_metadata::Request {})
+            .await
+            .map_err(|s| s.to_string())
+            .map(|_| ())
+            .map_err(|e| -> Box<dyn std::error::Error> { e.into() })?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    }
+    .await;
+    assert!(result.is_err(), "a client without a certificate must not get an answer");
+}
+
+#[tokio::test]
+async fn client_with_another_certificate_is_refused() {
+    let plugin = spawn_plugin(&[]);
+    let stranger = ClientIdentity::terraform_like();
+    let result = async {
+        let channel = plugin.connect(Presented::The(&stranger)).await?;
+        ProviderClient::new(channel)
+            .get_metadata(wire::get_metadata::Request {})
+            .await
+            .map_err(|s| -> Box<dyn std::error::Error> { s.to_string().into() })?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    }
+    .await;
+    assert!(result.is_err(), "a client with another certificate must not get an answer");
+    // The rightful client still gets in afterwards.
+    let channel = plugin.terraform_channel().await;
+    ProviderClient::new(channel)
+        .get_metadata(wire::get_metadata::Request {})
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn socket_directory_is_private() {
+    let plugin = spawn_plugin(&[]);
+    let dir = std::path::Path::new(&plugin.address).parent().unwrap();
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", dir.display());
+}
+
+#[tokio::test]
+async fn tcp_fallback_honours_port_range() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let range = port.to_string();
+    let plugin = spawn_plugin(&[
+        ("TF_PLUGIN_TRANSPORT", "tcp"),
+        ("PLUGIN_MIN_PORT", &range),
+        ("PLUGIN_MAX_PORT", &range),
+    ]);
+    assert_eq!(plugin.network, "tcp");
+    assert_eq!(plugin.address, format!("127.0.0.1:{port}"));
+    let channel = plugin.terraform_channel().await;
+    ProviderClient::new(channel)
+        .get_metadata(wire::get_metadata::Request {})
+        .await
+        .unwrap();
+}
+
+#[test]
+fn without_the_cookie_it_explains_and_exits_1() {
+    let output = Command::new(common::plugin::provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("This binary is a plugin"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn protocol_5_only_is_refused_clearly() {
+    let output = Command::new(common::plugin::provider_binary())
+        .env(
+            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_KEY,
+            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_VALUE,
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("speaks only version 6"));
+}
+
+#[test]
+fn missing_client_certificate_is_refused() {
+    let output = Command::new(common::plugin::provider_binary())
+        .env(
+            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_KEY,
+            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_VALUE,
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("PLUGIN_CLIENT_CERT"));
+}
+
+#[test]
+fn version_flag() {
+    let output = Command::new(common::plugin::provider_binary())
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("terraform-provider-dbs {}", env!("CARGO_PKG_VERSION"))
+    );
+}

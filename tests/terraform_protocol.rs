@@ -1,0 +1,68 @@
+//! Real Terraform 1.0.3 and 1.15.5 load the provider over mandatory mTLS.
+
+mod common;
+
+use common::terraform::{Workspace, ALL};
+
+const PROVIDER_ONLY: &str = r#"
+terraform {
+  required_providers {
+    dbs = { source = "example/dbs" }
+  }
+}
+provider "dbs" {
+  region = "cn-hangzhou"
+}
+"#;
+
+#[test]
+fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
+    for tf in ALL {
+        let ws = Workspace::new(tf, &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n"));
+        let out = ws.run(&["providers", "schema", "-json"]).ok();
+        let json: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{tf:?}: {e}\n{}", out.all()));
+        let schemas = &json["provider_schemas"];
+        let (address, provider) = schemas
+            .as_object()
+            .unwrap()
+            .iter()
+            .next()
+            .expect("one provider");
+        assert!(address.ends_with("example/dbs"), "{address}");
+        let provider_attrs = provider["provider"]["block"]["attributes"].as_object().unwrap();
+        assert!(provider_attrs["secret_key"]["sensitive"].as_bool().unwrap());
+        let ds = &provider["data_source_schemas"]["dbs_restore_tasks"]["block"];
+        let attrs = ds["attributes"].as_object().unwrap();
+        for (name, attr) in provider_attrs.iter().chain(attrs.iter()) {
+            assert!(
+                attr["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{tf:?}: {name} has no description"
+            );
+        }
+        let tasks = &attrs["tasks"]["nested_type"]["attributes"];
+        for (name, attr) in tasks.as_object().expect("tasks is a nested attribute") {
+            assert!(
+                attr["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{tf:?}: tasks.{name} has no description"
+            );
+        }
+    }
+}
+
+#[test]
+fn validation_error_points_at_the_attribute() {
+    for tf in ALL {
+        let ws = Workspace::new(
+            tf,
+            &format!(
+                "{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  page_size = 0\n}}\n"
+            ),
+        );
+        let out = ws.run(&["plan", "-no-color", "-input=false"]);
+        assert!(!out.success, "{tf:?} plan must fail");
+        let text = out.all();
+        assert!(text.contains("Invalid page_size"), "{tf:?}: {text}");
+        assert!(text.contains("page_size = 0"), "{tf:?} points at the line: {text}");
+    }
+}
