@@ -66,3 +66,46 @@ fn validation_error_points_at_the_attribute() {
         assert!(text.contains("page_size = 0"), "{tf:?} points at the line: {text}");
     }
 }
+
+#[test]
+fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(common::plugin::provider_binary())
+        .arg("--debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(rest.trim_end_matches('\'').to_string());
+            break;
+        }
+    }
+    let reattach = reattach.expect("debug mode prints TF_REATTACH_PROVIDERS");
+    let parsed: serde_json::Value = serde_json::from_str(&reattach).unwrap();
+    assert_eq!(
+        parsed["registry.terraform.io/example/dbs"]["Pid"],
+        child.id()
+    );
+    let ws = Workspace::new(
+        common::terraform::Tf::V1_15_5,
+        &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n"),
+    )
+    .env("TF_REATTACH_PROVIDERS", &reattach);
+    // No dev_overrides and no init: only the reattached process can answer.
+    std::fs::write(ws.path().join("cli.tfrc"), "").unwrap();
+    let mut command = ws.command(&["plan", "-no-color", "-input=false"]);
+    command.env("TF_REATTACH_PROVIDERS", &reattach);
+    let out = common::terraform::TfOutput::from(command.output().unwrap());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!out.success);
+    assert!(out.all().contains("Invalid name_regex"), "{}", out.all());
+}

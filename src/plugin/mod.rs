@@ -11,6 +11,7 @@
 pub mod convert;
 pub mod cty;
 pub mod diagnostics;
+pub mod docs;
 pub mod go_plugin_services;
 pub mod handshake;
 pub mod listener;

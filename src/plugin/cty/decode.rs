@@ -486,3 +486,119 @@ fn marker_name(m: Marker) -> &'static str {
         Marker::Reserved => "reserved byte 0xc1",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested_lists(levels: usize) -> CtyType {
+        (0..levels).fold(CtyType::Number, |ty, _| CtyType::list(ty))
+    }
+
+    /// `levels` nested one-element lists around an empty list.
+    fn nested_list_bytes(levels: usize) -> Vec<u8> {
+        let mut bytes = vec![0x91; levels - 1];
+        bytes.push(0x90);
+        bytes
+    }
+
+    /// `levels` nested `["dynamic", ...]` wrappers around nil.
+    fn nested_dynamic_bytes(levels: usize) -> Vec<u8> {
+        let mut wrapper = vec![0x92, 0xc4, 0x09];
+        wrapper.extend_from_slice(b"\"dynamic\"");
+        let mut bytes = wrapper.repeat(levels);
+        bytes.push(0xc0);
+        bytes
+    }
+
+    /// Runs `f` on a thread with a deliberately small stack (a quarter of
+    /// tokio's default worker stack), so unbounded recursion would crash.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_decodes() {
+        on_small_stack(|| {
+            let ty = nested_lists(MAX_DEPTH);
+            assert!(decode(&nested_list_bytes(MAX_DEPTH), &ty).is_ok());
+            let value = decode(&nested_dynamic_bytes(MAX_DEPTH), &CtyType::Dynamic).unwrap();
+            assert_eq!(value, Value::Null);
+        });
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_an_error() {
+        let ty = nested_lists(MAX_DEPTH + 1);
+        let err = decode(&nested_list_bytes(MAX_DEPTH + 1), &ty).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::TooDeep);
+        assert_eq!(err.path().steps().len(), MAX_DEPTH);
+        assert!(err.path().steps().iter().all(|s| *s == PathStep::Index(0)));
+
+        let err = decode(&nested_dynamic_bytes(MAX_DEPTH + 1), &CtyType::Dynamic).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn dynamic_bombs_stop_at_the_limit_without_exhausting_the_stack() {
+        let err = on_small_stack(|| {
+            decode(&nested_dynamic_bytes(100_000), &CtyType::Dynamic).unwrap_err()
+        });
+        assert_eq!(err.kind(), &DecodeErrorKind::TooDeep);
+
+        // Lists of dynamic values nest two containers per level.
+        let mut level = vec![0x92, 0xc4, 0x11];
+        level.extend_from_slice(br#"["list","dynamic"]"#);
+        level.push(0x91);
+        let mut bytes = level.repeat(100_000);
+        bytes.push(0xc0);
+        let err = on_small_stack(move || decode(&bytes, &CtyType::Dynamic).unwrap_err());
+        assert_eq!(err.kind(), &DecodeErrorKind::TooDeep);
+        assert!(err.path().steps().len() < MAX_DEPTH);
+    }
+
+    #[test]
+    fn errors_expose_path_and_kind() {
+        let ty = CtyType::object([("tags", CtyType::map(CtyType::Bool))]);
+        // {"tags": {"k": 1}}
+        let bytes = [0x81, 0xa4, b't', b'a', b'g', b's', 0x81, 0xa1, b'k', 0x01];
+        let err = decode(&bytes, &ty).unwrap_err();
+        assert_eq!(
+            err.path().steps(),
+            &[
+                PathStep::Attribute("tags".into()),
+                PathStep::Key("k".into())
+            ]
+        );
+        assert_eq!(
+            err.kind(),
+            &DecodeErrorKind::WrongType {
+                expected: "a bool",
+                found: "positive fixint"
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "tags[\"k\"]: expected a bool, found msgpack positive fixint"
+        );
+        let boxed: Box<dyn std::error::Error> = Box::new(err);
+        assert!(boxed.to_string().starts_with("tags"));
+    }
+
+    #[test]
+    fn hostile_keys_are_clipped_in_messages() {
+        let ty = CtyType::object([("a", CtyType::String)]);
+        let key = "k".repeat(1000);
+        let mut bytes = vec![0x81, 0xda, 0x03, 0xe8];
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.push(0xc0);
+        let err = decode(&bytes, &ty).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::UnsupportedAttribute(key));
+        assert!(err.to_string().len() < 80, "{err}");
+    }
+}

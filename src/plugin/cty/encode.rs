@@ -403,3 +403,248 @@ fn enter(depth: usize) -> Result<()> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture_tests::{hex, to_hex};
+    use super::super::{decode, Number};
+    use super::*;
+
+    fn num(s: &str) -> Value {
+        Value::Number(s.parse::<Number>().unwrap())
+    }
+
+    /// Values built in Rust (not decoded), and the exact bytes cty would write.
+    #[test]
+    fn canonical_bytes_table() {
+        let obj_ab = CtyType::object([("a", CtyType::String), ("b", CtyType::Number)]);
+        let cases: Vec<(&str, CtyType, Value, &str)> = vec![
+            ("int 0", CtyType::Number, Value::from(0i64), "00"),
+            ("int 127", CtyType::Number, Value::from(127i64), "7f"),
+            ("int 128", CtyType::Number, Value::from(128i64), "cc 80"),
+            ("int 255", CtyType::Number, Value::from(255i64), "cc ff"),
+            ("int 256", CtyType::Number, Value::from(256i64), "cd 01 00"),
+            ("int 65535", CtyType::Number, Value::from(65535i64), "cd ff ff"),
+            ("int 65536", CtyType::Number, Value::from(65536i64), "ce 00 01 00 00"),
+            ("int u32 max", CtyType::Number, Value::from(4294967295i64), "ce ff ff ff ff"),
+            ("int 2^32", CtyType::Number, Value::from(4294967296i64), "cf 00 00 00 01 00 00 00 00"),
+            ("int i64 max", CtyType::Number, Value::from(i64::MAX), "cf 7f ff ff ff ff ff ff ff"),
+            ("int -1", CtyType::Number, Value::from(-1i64), "ff"),
+            ("int -32", CtyType::Number, Value::from(-32i64), "e0"),
+            ("int -33", CtyType::Number, Value::from(-33i64), "d0 df"),
+            ("int -128", CtyType::Number, Value::from(-128i64), "d0 80"),
+            ("int -129", CtyType::Number, Value::from(-129i64), "d1 ff 7f"),
+            ("int -32768", CtyType::Number, Value::from(-32768i64), "d1 80 00"),
+            ("int -32769", CtyType::Number, Value::from(-32769i64), "d2 ff ff 7f ff"),
+            ("int i32 min", CtyType::Number, Value::from(-2147483648i64), "d2 80 00 00 00"),
+            ("int below i32", CtyType::Number, Value::from(-2147483649i64), "d3 ff ff ff ff 7f ff ff ff"),
+            ("int i64 min", CtyType::Number, Value::from(i64::MIN), "d3 80 00 00 00 00 00 00 00"),
+            ("float 1.5", CtyType::Number, Value::from(1.5), "cb 3f f8 00 00 00 00 00 00"),
+            ("float integral", CtyType::Number, Value::from(42.0), "2a"),
+            ("float 0.1", CtyType::Number, Value::from(0.1), "cb 3f b9 99 99 99 99 99 9a"),
+            ("u64 max", CtyType::Number, Value::from(u64::MAX), "b4 31 38 34 34 36 37 34 34 30 37 33 37 30 39 35 35 31 36 31 35"),
+            ("u64 2^63", CtyType::Number, Value::from(1u64 << 63), "cb 43 e0 00 00 00 00 00 00"),
+            ("decimal 0.1", CtyType::Number, num("0.1"), "a3 30 2e 31"),
+            ("decimal exact float", CtyType::Number, num("2.5e-1"), "cb 3f d0 00 00 00 00 00 00"),
+            ("decimal int", CtyType::Number, num("12e2"), "cd 04 b0"),
+            ("string", CtyType::String, Value::from("hi"), "a2 68 69"),
+            ("bools", CtyType::tuple([CtyType::Bool, CtyType::Bool]), Value::tuple([true, false]), "92 c3 c2"),
+            ("null anywhere", CtyType::list(CtyType::String), Value::Null, "c0"),
+            ("unknown anywhere", obj_ab.clone(), Value::Unknown, "d4 00 00"),
+            ("object sorted", obj_ab.clone(), Value::object([("b", Value::from(1i64)), ("a", Value::from("x"))]), "82 a1 61 a1 78 a1 62 01"),
+            ("object missing attr", obj_ab.clone(), Value::object([("b", 1i64)]), "82 a1 61 c0 a1 62 01"),
+            ("empty object", obj_ab, Value::object(Vec::<(String, Value)>::new()), "82 a1 61 c0 a1 62 c0"),
+            ("map sorted", CtyType::map(CtyType::Bool), Value::map([("z", true), ("a", false)]), "82 a1 61 c2 a1 7a c3"),
+            ("set keeps order", CtyType::set(CtyType::Number), Value::set([3i64, 1, 2]), "93 03 01 02"),
+            ("dynamic string", CtyType::Dynamic, Value::from("a"), "92 c4 08 22 73 74 72 69 6e 67 22 a1 61"),
+            ("dynamic null", CtyType::Dynamic, Value::Null, "c0"),
+            ("dynamic unknown", CtyType::Dynamic, Value::Unknown, "d4 00 00"),
+            (
+                "dynamic object with null attr",
+                CtyType::Dynamic,
+                Value::object([("a", Value::Null)]),
+                // ["object",{"a":"dynamic"}], then {"a": nil}
+                "92 c4 1a 5b 22 6f 62 6a 65 63 74 22 2c 7b 22 61 22 3a 22 64 79 6e 61 6d 69 63 22 7d 5d 81 a1 61 c0",
+            ),
+            (
+                "dynamic list unifies element types",
+                CtyType::Dynamic,
+                Value::list([Value::Null, Value::from(true)]),
+                // ["list","bool"], then [nil, true]
+                "92 c4 0f 5b 22 6c 69 73 74 22 2c 22 62 6f 6f 6c 22 5d 92 c0 c3",
+            ),
+            (
+                "list(dynamic) shares one type, even for nulls",
+                CtyType::list(CtyType::Dynamic),
+                Value::list([Value::from(true), Value::Null]),
+                "92 92 c4 06 22 62 6f 6f 6c 22 c3 92 c4 06 22 62 6f 6f 6c 22 c0",
+            ),
+            (
+                "list(dynamic) of nulls stays untyped",
+                CtyType::list(CtyType::Dynamic),
+                Value::list([Value::Null, Value::Unknown]),
+                "92 c0 d4 00 00",
+            ),
+            (
+                "map(dynamic)",
+                CtyType::map(CtyType::Dynamic),
+                Value::map([("k", 1i64)]),
+                "81 a1 6b 92 c4 08 22 6e 75 6d 62 65 72 22 01",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (name, ty, value, want) in cases {
+            match encode(&value, &ty) {
+                Ok(got) if got == hex(want) => {}
+                Ok(got) => failures.push(format!("{name}: got {}, want {want}", to_hex(&got))),
+                Err(e) => failures.push(format!("{name}: {e}")),
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn big_decimals_use_str16_and_keep_every_digit() {
+        let bytes = encode(&num("1e400"), &CtyType::Number).unwrap();
+        assert_eq!(&bytes[..3], &[0xda, 0x01, 0x91]); // str16, 401 bytes
+        assert_eq!(bytes[3], b'1');
+        assert!(bytes[4..].iter().all(|&b| b == b'0'));
+        assert_eq!(decode(&bytes, &CtyType::Number).unwrap(), num("1e400"));
+
+        let huge = encode(&num("-1.5e999999"), &CtyType::Number).unwrap();
+        assert_eq!(&huge[1..], b"-1.5e999999");
+        assert_eq!(decode(&huge, &CtyType::Number).unwrap(), num("-1.5e999999"));
+    }
+
+    #[test]
+    fn length_headers_switch_at_the_format_boundaries() {
+        let string = |n: usize| encode(&Value::from("a".repeat(n)), &CtyType::String).unwrap();
+        let list = |n: usize| {
+            encode(&Value::list(vec![Value::Null; n]), &CtyType::list(CtyType::Bool)).unwrap()
+        };
+        let map = |n: usize| {
+            let m = (0..n).map(|i| (format!("{i:05}"), Value::Null));
+            encode(&Value::map(m), &CtyType::map(CtyType::Bool)).unwrap()
+        };
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("str 31", string(31), "bf"),
+            ("str 32", string(32), "d9 20"),
+            ("str 255", string(255), "d9 ff"),
+            ("str 256", string(256), "da 01 00"),
+            ("str 65535", string(65535), "da ff ff"),
+            ("str 65536", string(65536), "db 00 01 00 00"),
+            ("list 15", list(15), "9f"),
+            ("list 16", list(16), "dc 00 10"),
+            ("list 65535", list(65535), "dc ff ff"),
+            ("list 65536", list(65536), "dd 00 01 00 00"),
+            ("map 15", map(15), "8f"),
+            ("map 16", map(16), "de 00 10"),
+            ("map 65536", map(65536), "df 00 01 00 00"),
+        ];
+        for (name, bytes, header) in cases {
+            let header = hex(header);
+            assert_eq!(&bytes[..header.len()], &header[..], "{name}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_attribute() {
+        let schema = CtyType::object([(
+            "tasks",
+            CtyType::list(CtyType::object([
+                ("name", CtyType::String),
+                ("pair", CtyType::tuple([CtyType::Number, CtyType::Number])),
+            ])),
+        )]);
+        let task = |name: Value, pair: Value| Value::object([("name", name), ("pair", pair)]);
+        let ok = || task(Value::from("a"), Value::Null);
+        let with_tasks = |t: Value| Value::object([("tasks", Value::list([ok(), ok(), t]))]);
+        let cases = [
+            (
+                with_tasks(task(Value::from(1i64), Value::Null)),
+                "tasks[2].name: expected a string, found a number value",
+            ),
+            (
+                with_tasks(task(Value::from("a"), Value::tuple([1i64]))),
+                "tasks[2].pair: expected a tuple of 2 elements, found 1",
+            ),
+            (
+                with_tasks(task(Value::from("a"), Value::tuple([Value::from(1i64), Value::from(f64::NAN)]))),
+                "tasks[2].pair[1]: NaN cannot be sent as a number",
+            ),
+            (
+                with_tasks(Value::object([("name", Value::from("a")), ("extra", Value::Null)])),
+                "tasks[2]: attribute \"extra\" is not part of the object type",
+            ),
+            (
+                Value::object([("tasks", Value::set([ok()]))]),
+                "tasks: expected a list, found a set value",
+            ),
+            (Value::list([ok()]), "expected an object, found a list value"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(encode(&value, &schema).unwrap_err().to_string(), want);
+        }
+    }
+
+    #[test]
+    fn dynamic_collections_must_share_one_type() {
+        let cases = [
+            (
+                CtyType::list(CtyType::Dynamic),
+                Value::list([Value::from("a"), Value::from(1i64)]),
+                "[1]: elements of a collection must all have one type, found string and number",
+            ),
+            (
+                CtyType::Dynamic,
+                Value::object([(
+                    "xs",
+                    Value::set([Value::list([1i64]), Value::list(["a"])]),
+                )]),
+                "xs[1]: elements of a collection must all have one type, found list(number) and list(string)",
+            ),
+            (
+                CtyType::map(CtyType::object([("d", CtyType::Dynamic)])),
+                Value::map([
+                    ("a", Value::object([("d", true)])),
+                    ("b", Value::object([("d", "x")])),
+                ]),
+                "[\"b\"]: elements of a collection must all have one type, found object({d=bool}) and object({d=string})",
+            ),
+        ];
+        for (ty, value, want) in cases {
+            let err = encode(&value, &ty).unwrap_err();
+            assert_eq!(err.to_string(), want);
+            assert!(matches!(err.kind(), EncodeErrorKind::InconsistentTypes { .. }));
+        }
+    }
+
+    #[test]
+    fn encode_into_appends_and_leaves_no_partial_value_on_error() {
+        let ty = CtyType::list(CtyType::String);
+        let mut buf = vec![0xaa];
+        encode_into(&Value::list(["x"]), &ty, &mut buf).unwrap();
+        assert_eq!(buf, hex("aa 91 a1 78"));
+        let err = encode_into(&Value::list([Value::from("y"), Value::from(1i64)]), &ty, &mut buf);
+        assert_eq!(err.unwrap_err().path().steps(), &[PathStep::Index(1)]);
+        assert_eq!(buf, hex("aa 91 a1 78"));
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let nest = |levels: usize| {
+            let ty = (0..levels).fold(CtyType::Bool, |t, _| CtyType::list(t));
+            let value = (0..levels).fold(Value::from(true), |v, _| Value::List(vec![v]));
+            (ty, value)
+        };
+        let (ty, value) = nest(MAX_DEPTH);
+        assert!(encode(&value, &ty).is_ok());
+        let (ty, value) = nest(MAX_DEPTH + 1);
+        assert_eq!(encode(&value, &ty).unwrap_err().kind(), &EncodeErrorKind::TooDeep);
+        let value = (0..=MAX_DEPTH).fold(Value::from(true), |v, _| Value::List(vec![v]));
+        assert_eq!(
+            encode(&value, &CtyType::Dynamic).unwrap_err().kind(),
+            &EncodeErrorKind::TooDeep
+        );
+    }
+}

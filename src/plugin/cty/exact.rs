@@ -143,7 +143,7 @@ mod tests {
         let (digits, exponent) = exact_decimal(f64::from_bits(1)).unwrap();
         assert_eq!(exponent, -1074);
         assert_eq!(digits.len(), 751);
-        assert!(digits.starts_with("4940656458412465441765687928682213723651"));
+        assert!(digits.starts_with("494065645841246544176568792868221372365059802"));
         assert_eq!(exact_f64(&digits, exponent), Some(f64::from_bits(1)));
     }
 

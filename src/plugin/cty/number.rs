@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(Number::from(u64::MAX).as_u64(), Some(u64::MAX));
         assert_eq!(Number::from(u64::MAX).as_i64(), None);
         assert_eq!(Number::from(1u64 << 63).as_u64(), Some(1u64 << 63));
-        assert_eq!(Number::from(1u64 << 63), "9223372036854775808".parse().unwrap());
+        assert_eq!(Number::from(1u64 << 63), "9223372036854775808".parse::<Number>().unwrap());
         assert_eq!(Number::from(1.5).as_i64(), None);
         assert_eq!(Number::from(1.5).as_f64(), 1.5);
         assert_eq!("0.1".parse::<Number>().unwrap().as_f64(), 0.1);

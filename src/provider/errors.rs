@@ -1,0 +1,48 @@
+//! The provider boundary for API errors: typed client errors become
+//! diagnostics that name the code, the message and the RequestId, and say
+//! what to do next.
+
+use crate::alibaba::ClientError;
+use crate::plugin::Diagnostic;
+
+/// A diagnostic for a failed read.
+pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
+    let (summary, advice) = match error {
+        ClientError::Api(api) => {
+            let code = api.code.as_str();
+            let advice = if code.contains("Signature") || code.contains("AccessKey") {
+                "Check the access key and secret (provider block, environment or profile)."
+            } else if code.contains("Throttling") {
+                "The API kept throttling after every retry; raise `max_retries`, lower \
+                 `max_concurrency`, or try again later."
+            } else if code.contains("Forbidden") || code.contains("NoPermission") {
+                "The credentials lack permission for dbs:DescribeRestoreTaskList."
+            } else {
+                "See the Alibaba Cloud DBS error code reference for this code."
+            };
+            (format!("DBS API error {code}"), advice)
+        }
+        ClientError::Transport { .. } => (
+            "Cannot reach the DBS API".to_string(),
+            "Check the endpoint, network access and `request_timeout`.",
+        ),
+        ClientError::Malformed { .. } => (
+            "Unreadable answer from the DBS API".to_string(),
+            "The endpoint may not be a DBS API (a proxy or error page?). Check `endpoint`.",
+        ),
+        ClientError::Incomplete { .. } | ClientError::Inconsistent { .. } => (
+            "Incomplete restore job list".to_string(),
+            "Nothing was returned rather than a partial list. Run again; if it persists, \
+             narrow the query (backup_plan_id, time window).",
+        ),
+        ClientError::Cancelled => (
+            "Read cancelled".to_string(),
+            "Terraform asked the provider to stop.",
+        ),
+        ClientError::InvalidConfig(_) | ClientError::InvalidQuery(_) => (
+            "Invalid DBS request".to_string(),
+            "Check the provider and data source arguments.",
+        ),
+    };
+    Diagnostic::error(summary, format!("{error}.\n\n{advice}"))
+}
