@@ -95,11 +95,12 @@ impl Call {
     }
 
     pub async fn send(&self, emulator: &Emulator) -> Reply {
-        send_pairs(emulator, self.method, &self.signed(), None).await
+        self.send_to(&emulator.url()).await
     }
 
-    pub async fn send_with(&self, emulator: &Emulator, client: &reqwest::Client) -> Reply {
-        send_pairs(emulator, self.method, &self.signed(), Some(client)).await
+    /// Sends to any base URL (e.g. an emulator running as a separate process).
+    pub async fn send_to(&self, url: &str) -> Reply {
+        send_pairs_to(url, self.method, &self.signed(), None).await
     }
 }
 
@@ -158,6 +159,16 @@ pub async fn send_pairs(
     pairs: &[(String, String)],
     client: Option<&reqwest::Client>,
 ) -> Reply {
+    send_pairs_to(&emulator.url(), method, pairs, client).await
+}
+
+/// [`send_pairs`] to a base URL.
+pub async fn send_pairs_to(
+    url: &str,
+    method: &str,
+    pairs: &[(String, String)],
+    client: Option<&reqwest::Client>,
+) -> Reply {
     let fallback;
     let client = match client {
         Some(c) => c,
@@ -169,11 +180,11 @@ pub async fn send_pairs(
     let encoded = signing::encode_pairs(pairs);
     let request = if method == "POST" {
         client
-            .post(format!("{}/", emulator.url()))
+            .post(format!("{url}/"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(encoded)
     } else {
-        client.get(format!("{}/?{encoded}", emulator.url()))
+        client.get(format!("{url}/?{encoded}"))
     };
     let response = request.send().await.expect("an HTTP answer");
     let status = response.status().as_u16();
