@@ -727,11 +727,7 @@ async fn ecs_ram_role(
         let client = client.clone();
         let url = format!("{endpoint}{path}");
         async move {
-            let response = client
-                .get(&url)
-                .send()
-                .await
-                .map_err(transport_detail)?;
+            let response = client.get(&url).send().await.map_err(transport_detail)?;
             let status = response.status();
             let text = response.text().await.map_err(transport_detail)?;
             if status.is_success() {

@@ -4,12 +4,15 @@
 //! [`credentials`] (the credential chain), [`error`] (API error shapes and what is retryable),
 //! [`models`] (lenient response parsing), [`client`] (HTTP attempts with retries) and `paging`
 //! (exactly-once concurrent listing).
+pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod models;
+mod paging;
 pub mod signing;
 
+pub use client::{Backoff, ClientConfig, ClientError, DbsClient, TransportKind};
 pub use credentials::{
     resolve_credentials, resolve_credentials_with_source, CredentialError, CredentialSource,
     Credentials, ExplicitCredentials, ResolveOptions,
