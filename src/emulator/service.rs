@@ -103,62 +103,53 @@ impl Service {
         }
 
         let fault = faults::choose(&faults, number);
-        let genuine = || self.answer(&request, &params, &request_id, faults.one_based_paging);
-        let (outcome, note) = match fault {
-            None => (Outcome::Send(genuine()), String::new()),
-            Some(kind) => {
-                let turn = self.fault_counts[kind.index()].fetch_add(1, Ordering::SeqCst);
-                let note = format!(" [fault: {}]", kind.name());
-                let outcome = match kind {
-                    FaultKind::Throttle => Outcome::Send(self.gateway(
-                        &GatewayError::throttled(),
-                        &request,
-                        &request_id,
-                    )),
-                    FaultKind::ServerError => {
-                        let error = if turn.is_multiple_of(2) {
-                            GatewayError::service_unavailable()
-                        } else {
-                            GatewayError::internal_error()
-                        };
-                        Outcome::Send(self.gateway(&error, &request, &request_id))
-                    }
-                    FaultKind::Malformed => Outcome::Send(match turn % 3 {
-                        0 => genuine().truncated(),
-                        1 => Reply::html_bad_gateway(),
-                        _ => Reply::invalid_json(&request_id),
-                    }),
-                    FaultKind::Stall => {
-                        tokio::select! {
-                            () = tokio::time::sleep(MAX_STALL) => {}
-                            () = self.shutdown.cancelled() => {}
-                        }
-                        Outcome::Drop
-                    }
-                    FaultKind::Reset => Outcome::Cut(genuine()),
-                };
-                (outcome, note)
-            }
-        };
-        log::info!(
-            "#{number} {} Action={} PageNum={} -> {}{note}",
+        let label = format!(
+            "#{number} {} Action={} PageNum={}",
             request.method,
-            params
-                .as_ref()
-                .ok()
-                .and_then(|p| p.get("Action"))
-                .unwrap_or("-"),
-            params
-                .as_ref()
-                .ok()
-                .and_then(|p| p.get("PageNum"))
-                .unwrap_or("-"),
-            match &outcome {
-                Outcome::Send(reply) => reply.summary.clone(),
-                Outcome::Cut(reply) => format!("{} (cut mid-body)", reply.summary),
-                Outcome::Drop => "no answer".to_owned(),
-            },
+            shown(&params, "Action"),
+            shown(&params, "PageNum"),
         );
+        let genuine = || self.answer(&request, &params, &request_id, faults.one_based_paging);
+        let Some(kind) = fault else {
+            let reply = genuine();
+            log::info!("{label} -> {}", reply.summary);
+            return Outcome::Send(reply);
+        };
+        let turn = self.fault_counts[kind.index()].fetch_add(1, Ordering::SeqCst);
+        let outcome = match kind {
+            FaultKind::Throttle => {
+                Outcome::Send(self.gateway(&GatewayError::throttled(), &request, &request_id))
+            }
+            FaultKind::ServerError => {
+                let error = if turn.is_multiple_of(2) {
+                    GatewayError::service_unavailable()
+                } else {
+                    GatewayError::internal_error()
+                };
+                Outcome::Send(self.gateway(&error, &request, &request_id))
+            }
+            FaultKind::Malformed => Outcome::Send(match turn % 3 {
+                0 => genuine().truncated(),
+                1 => Reply::html_bad_gateway(),
+                _ => Reply::invalid_json(&request_id),
+            }),
+            FaultKind::Stall => {
+                // Logged now: the request may stay stalled for a long time.
+                log::info!("{label} -> no answer [fault: stall]");
+                tokio::select! {
+                    () = tokio::time::sleep(MAX_STALL) => {}
+                    () = self.shutdown.cancelled() => {}
+                }
+                return Outcome::Drop;
+            }
+            FaultKind::Reset => Outcome::Cut(genuine()),
+        };
+        let summary = match &outcome {
+            Outcome::Send(reply) => reply.summary.clone(),
+            Outcome::Cut(reply) => format!("{} cut mid-body", reply.summary),
+            Outcome::Drop => "no answer".to_owned(),
+        };
+        log::info!("{label} -> {summary} [fault: {}]", kind.name());
         outcome
     }
 
@@ -228,6 +219,25 @@ impl Service {
     }
 }
 
+/// A parameter's value for the request log: escaped so a client cannot forge log lines, and
+/// clipped so it cannot flood them.
+fn shown(params: &Result<Params, GatewayError>, name: &str) -> String {
+    let value = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.get(name))
+        .unwrap_or("-");
+    let mut text: String = value
+        .chars()
+        .take(64)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().nth(64).is_some() {
+        text.push('…');
+    }
+    text
+}
+
 /// Query string first, then the form body, as the real gateway merges them.
 fn decode(request: &Request) -> Result<Params, GatewayError> {
     let mut params = Params::default();
@@ -237,4 +247,43 @@ fn decode(request: &Request) -> Result<Params, GatewayError> {
         })?;
     }
     Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: Option<&str>, form: Option<&str>) -> Request {
+        Request {
+            method: "POST".into(),
+            path: "/".into(),
+            query: query.map(str::to_owned),
+            form: form.map(str::to_owned),
+            host: None,
+        }
+    }
+
+    #[test]
+    fn query_and_form_are_merged_query_first() {
+        let params = decode(&request(Some("Action=A&x=1"), Some("x=2&PageNum=3"))).unwrap();
+        assert_eq!(params.get("Action"), Some("A"));
+        assert_eq!(params.get("x"), Some("1"));
+        assert_eq!(params.get("PageNum"), Some("3"));
+    }
+
+    #[test]
+    fn undecodable_parameters_are_a_gateway_error() {
+        let error = decode(&request(None, Some("Action=%zz"))).unwrap_err();
+        assert_eq!(error.code, "InvalidParameter");
+    }
+
+    #[test]
+    fn logged_values_are_escaped_and_clipped() {
+        let params = decode(&request(Some("Action=a%0Ab&PageNum=1"), None));
+        assert_eq!(shown(&params, "Action"), "a\\nb");
+        assert_eq!(shown(&params, "PageNum"), "1");
+        assert_eq!(shown(&params, "Missing"), "-");
+        let long = decode(&request(Some(&format!("Action={}", "x".repeat(100))), None));
+        assert_eq!(shown(&long, "Action").chars().count(), 65);
+    }
 }
