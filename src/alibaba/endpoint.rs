@@ -1,0 +1,227 @@
+//! Which base URL the client talks to: the region's DBS host, or an override.
+//!
+//! Plain `http://` is accepted only for loopback hosts (the emulator), so that a typo in an
+//! override can never send signed requests over an unencrypted link to a real host.
+
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+/// Regions whose DBS API is served from the Hangzhou host (DBS endpoint table).
+const SERVED_BY_HANGZHOU: [&str; 4] = ["cn-qingdao", "cn-beijing", "cn-shanghai", "cn-shenzhen"];
+
+/// Why no usable endpoint could be derived; every variant names the offending value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// No region and no override: there is nothing to derive a host from.
+    #[error("no region is set, so no DBS endpoint can be chosen; set `region` or `endpoint`")]
+    MissingRegion,
+    /// The region is not a plausible region id (it would become part of a host name).
+    #[error("region {region:?} is not a valid region id (expected lower-case letters, digits and '-', e.g. cn-hangzhou)")]
+    InvalidRegion {
+        /// The region as given.
+        region: String,
+    },
+    /// The override is not a URL (or host) we can send requests to.
+    #[error("endpoint {endpoint:?} is not a valid URL: {reason}")]
+    InvalidUrl {
+        /// The override as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `http://` to a host that is not loopback would expose signed requests.
+    #[error("endpoint {endpoint:?} uses http:// for a non-loopback host; use https:// (http:// is only allowed for 127.0.0.1, ::1 and localhost)")]
+    InsecureScheme {
+        /// The override as given.
+        endpoint: String,
+    },
+}
+
+/// Returns the base URL (scheme, host and optional port, no trailing slash) for a region, or the
+/// validated override when one is given. A bare host override means `https://host`.
+pub fn resolve_endpoint(
+    region: &str,
+    endpoint_override: Option<&str>,
+) -> Result<String, EndpointError> {
+    if let Some(endpoint) = endpoint_override.map(str::trim).filter(|e| !e.is_empty()) {
+        return validate_override(endpoint);
+    }
+    let region = region.trim();
+    if region.is_empty() {
+        return Err(EndpointError::MissingRegion);
+    }
+    let valid = region
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if !valid {
+        return Err(EndpointError::InvalidRegion {
+            region: region.to_owned(),
+        });
+    }
+    let host_region = if SERVED_BY_HANGZHOU.contains(&region) {
+        "cn-hangzhou"
+    } else {
+        region
+    };
+    Ok(format!("https://dbs-api.{host_region}.aliyuncs.com"))
+}
+
+fn validate_override(endpoint: &str) -> Result<String, EndpointError> {
+    let invalid = |reason: &str| EndpointError::InvalidUrl {
+        endpoint: endpoint.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let with_scheme = if endpoint.contains("://") {
+        endpoint.to_owned()
+    } else {
+        format!("https://{endpoint}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
+    let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not carry user information"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not carry a query or a fragment"));
+    }
+    if url.path() != "/" {
+        return Err(invalid("RPC APIs live at the root path; remove the path"));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(EndpointError::InsecureScheme {
+                endpoint: endpoint.to_owned(),
+            })
+        }
+        other => return Err(invalid(&format!("scheme {other:?} is not http(s)"))),
+    }
+    let mut base = format!("{}://{host}", url.scheme());
+    if let Some(port) = url.port() {
+        base.push_str(&format!(":{port}"));
+    }
+    Ok(base)
+}
+
+/// Loopback by name or address; `host_str` keeps IPv6 literals in brackets.
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_picks_its_own_host() {
+        assert_eq!(
+            resolve_endpoint("ap-southeast-1", None),
+            Ok("https://dbs-api.ap-southeast-1.aliyuncs.com".to_owned())
+        );
+        assert_eq!(
+            resolve_endpoint("cn-hangzhou", None),
+            Ok("https://dbs-api.cn-hangzhou.aliyuncs.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn four_regions_are_served_by_hangzhou() {
+        for region in ["cn-qingdao", "cn-beijing", "cn-shanghai", "cn-shenzhen"] {
+            assert_eq!(
+                resolve_endpoint(region, None),
+                Ok("https://dbs-api.cn-hangzhou.aliyuncs.com".to_owned()),
+                "{region}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_or_missing_regions_are_errors() {
+        assert_eq!(
+            resolve_endpoint("", None),
+            Err(EndpointError::MissingRegion)
+        );
+        assert_eq!(
+            resolve_endpoint("  ", Some("")),
+            Err(EndpointError::MissingRegion)
+        );
+        for region in ["CN-HANGZHOU", "cn_hangzhou", "evil.com/x", "-cn"] {
+            assert!(
+                matches!(
+                    resolve_endpoint(region, None),
+                    Err(EndpointError::InvalidRegion { .. })
+                ),
+                "{region}"
+            );
+        }
+    }
+
+    #[test]
+    fn override_wins_over_region() {
+        assert_eq!(
+            resolve_endpoint("cn-hangzhou", Some("https://dbs.example.test/")),
+            Ok("https://dbs.example.test".to_owned())
+        );
+        assert_eq!(
+            resolve_endpoint("", Some("dbs.example.test:8443")),
+            Ok("https://dbs.example.test:8443".to_owned())
+        );
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.1.2.3",
+        ] {
+            assert!(resolve_endpoint("cn-hangzhou", Some(ok)).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            resolve_endpoint("cn-hangzhou", Some("http://[::1]:9/")),
+            Ok("http://[::1]:9".to_owned())
+        );
+        for bad in [
+            "http://dbs.example.test",
+            "http://10.0.0.1",
+            "http://127.0.0.1.evil.test",
+        ] {
+            assert!(
+                matches!(
+                    resolve_endpoint("cn-hangzhou", Some(bad)),
+                    Err(EndpointError::InsecureScheme { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_overrides_are_rejected() {
+        for bad in [
+            "ftp://127.0.0.1",
+            "https://user:pw@dbs.example.test",
+            "https://dbs.example.test/api",
+            "https://dbs.example.test/?a=b",
+            "https://",
+            "http://exa mple",
+        ] {
+            assert!(
+                matches!(
+                    resolve_endpoint("cn-hangzhou", Some(bad)),
+                    Err(EndpointError::InvalidUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Errors the Alibaba Cloud API itself reports, in either of its two shapes, and which of them are
+//! worth retrying.
+//!
+//! Gateway-level failures (signature, throttling, unavailable service) come back as a non-2xx
+//! status with `{RequestId, HostId, Code, Message}`. DBS business errors come back as
+//! `{Success: false, ErrCode, ErrMessage, RequestId}`, sometimes with HTTP 200. Both become one
+//! [`ApiError`] so callers only have to look in one place.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// An error answer from the API: code, message, RequestId and HTTP status, as the server sent them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// `Code` or `ErrCode`, e.g. `Throttling.User` or `InvalidParameter`.
+    pub code: String,
+    /// `Message` or `ErrMessage` (empty when the server sent none).
+    pub message: String,
+    /// `RequestId`, the handle Alibaba support asks for.
+    pub request_id: Option<String>,
+    /// `HostId` of gateway errors.
+    pub host_id: Option<String>,
+    /// HTTP status of the response.
+    pub http_status: u16,
+    /// How many attempts were made before this answer was accepted as final (1 = not retried).
+    pub attempts: u32,
+}
+
+impl ApiError {
+    /// Whether a later attempt may succeed. The set is explicit: codes naming throttling, an
+    /// unavailable service or an internal error, and HTTP 5xx / 429 — but never an
+    /// authentication, signature or parameter problem, which no retry can fix.
+    pub fn retryable(&self) -> bool {
+        if is_permanent_code(&self.code) {
+            return false;
+        }
+        is_retryable_code(&self.code) || is_retryable_status(self.http_status)
+    }
+
+    /// Reads an error answer out of a response, in either shape. Returns `None` when the body is a
+    /// successful answer or is not a JSON object at all (the caller reports the latter as
+    /// malformed).
+    pub fn from_response(http_status: u16, body: &[u8]) -> Option<ApiError> {
+        let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
+            return None;
+        };
+        Self::from_object(http_status, &obj)
+    }
+
+    /// Same as [`ApiError::from_response`] for an already parsed JSON object.
+    pub fn from_object(http_status: u16, obj: &Map<String, Value>) -> Option<ApiError> {
+        let request_id = text(obj, "RequestId");
+        let host_id = text(obj, "HostId");
+        let success_false = matches!(obj.get("Success"), Some(Value::Bool(false)))
+            || matches!(obj.get("Success"), Some(Value::String(s)) if s.eq_ignore_ascii_case("false"));
+        let is_2xx = (200..300).contains(&http_status);
+
+        if is_2xx && !success_false {
+            return None;
+        }
+        // Each shape names its own fields; prefer the one the body announces with `Success`.
+        let gateway = (text(obj, "Code"), text(obj, "Message"));
+        let dbs = (text(obj, "ErrCode"), text(obj, "ErrMessage"));
+        let (first, second) = if success_false {
+            (dbs, gateway)
+        } else {
+            (gateway, dbs)
+        };
+        let (code, message) = if first.0.is_some() {
+            first
+        } else if second.0.is_some() {
+            second
+        } else {
+            // An error without a code still is an error; say so rather than inventing success.
+            (None, first.1.or(second.1))
+        };
+        Some(ApiError {
+            code: code.unwrap_or_else(|| "Unknown".to_owned()),
+            message: message.unwrap_or_default(),
+            request_id,
+            host_id,
+            http_status,
+            attempts: 1,
+        })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        write!(
+            f,
+            " (RequestId {}, HTTP {})",
+            self.request_id.as_deref().unwrap_or("unknown"),
+            self.http_status
+        )?;
+        if self.attempts > 1 {
+            write!(f, "; gave up after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// HTTP statuses worth another attempt: any 5xx, and 429 Too Many Requests.
+pub fn is_retryable_status(http_status: u16) -> bool {
+    http_status == 429 || (500..600).contains(&http_status)
+}
+
+/// Codes that say "try again later".
+fn is_retryable_code(code: &str) -> bool {
+    ["Throttling", "ServiceUnavailable", "InternalError"]
+        .iter()
+        .any(|part| code.contains(part))
+}
+
+/// Codes that no retry can fix, even if a gateway sent them with a 5xx status.
+fn is_permanent_code(code: &str) -> bool {
+    const PERMANENT: [&str; 10] = [
+        "Signature",
+        "InvalidAccessKey",
+        "InvalidSecurityToken",
+        "Forbidden",
+        "NoPermission",
+        "InvalidTimeStamp",
+        "IncompleteSignature",
+        "InvalidParameter",
+        "MissingParameter",
+        "InvalidAction",
+    ];
+    PERMANENT.iter().any(|part| code.contains(part))
+}
+
+/// A string field, also accepting a number (some gateways send numeric ids).
+fn text(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    match obj.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: &str, status: u16) -> ApiError {
+        ApiError {
+            code: code.to_owned(),
+            message: String::new(),
+            request_id: None,
+            host_id: None,
+            http_status: status,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn gateway_shape_is_read() {
+        let body = br#"{"RequestId":"R-1","HostId":"dbs-api.cn-hangzhou.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#;
+        let e = ApiError::from_response(400, body).unwrap();
+        assert_eq!(e.code, "Throttling.User");
+        assert_eq!(e.message, "Request was denied due to user flow control.");
+        assert_eq!(e.request_id.as_deref(), Some("R-1"));
+        assert_eq!(
+            e.host_id.as_deref(),
+            Some("dbs-api.cn-hangzhou.aliyuncs.com")
+        );
+        assert_eq!(e.http_status, 400);
+    }
+
+    #[test]
+    fn dbs_shape_is_read_even_with_http_200() {
+        let body = br#"{"Success":false,"ErrCode":"InvalidParameter","ErrMessage":"PageSize is invalid","RequestId":"R-2","HttpStatusCode":400}"#;
+        let e = ApiError::from_response(200, body).unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()),
+            ("InvalidParameter", "PageSize is invalid", Some("R-2"))
+        );
+        assert_eq!(
+            ApiError::from_response(200, br#"{"Success":"false","ErrCode":"X"}"#).map(|e| e.code),
+            Some("X".to_owned())
+        );
+    }
+
+    #[test]
+    fn success_is_not_an_error() {
+        assert_eq!(
+            ApiError::from_response(200, br#"{"Success":true,"RequestId":"R","Items":{}}"#),
+            None
+        );
+        // A 2xx body that mentions a Code field is still a success unless Success is false.
+        assert_eq!(
+            ApiError::from_response(200, br#"{"Code":"200","Items":{}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn error_without_code_is_still_an_error() {
+        let e = ApiError::from_response(503, br#"{"RequestId":"R-3"}"#).unwrap();
+        assert_eq!(e.code, "Unknown");
+        assert!(e.retryable());
+        let e = ApiError::from_response(200, br#"{"Success":false,"ErrMessage":"boom"}"#).unwrap();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("Unknown", "boom"));
+    }
+
+    #[test]
+    fn non_json_is_left_to_the_caller() {
+        assert_eq!(
+            ApiError::from_response(502, b"<html>Bad Gateway</html>"),
+            None
+        );
+        assert_eq!(ApiError::from_response(502, b"[1,2]"), None);
+        assert_eq!(ApiError::from_response(200, b"{\"RequestId\":\"R"), None);
+    }
+
+    #[test]
+    fn retryable_set_is_explicit() {
+        for (code, status) in [
+            ("Throttling", 400),
+            ("Throttling.User", 400),
+            ("Throttling.Api", 503),
+            ("ServiceUnavailable", 503),
+            ("InternalError", 500),
+            ("Anything", 500),
+            ("Anything", 502),
+            ("Anything", 429),
+        ] {
+            assert!(api(code, status).retryable(), "{code} {status}");
+        }
+        for (code, status) in [
+            ("SignatureDoesNotMatch", 400),
+            ("SignatureDoesNotMatch", 500),
+            ("SignatureNonceUsed", 400),
+            ("IncompleteSignature", 400),
+            ("InvalidAccessKeyId.NotFound", 404),
+            ("InvalidSecurityToken.Expired", 400),
+            ("Forbidden.RAM", 403),
+            ("InvalidTimeStamp.Expired", 400),
+            ("InvalidParameter", 400),
+            ("InvalidParameter", 503),
+            ("MissingParameter", 400),
+            ("InvalidAction.NotFound", 404),
+            ("Anything", 400),
+            ("Anything", 404),
+        ] {
+            assert!(!api(code, status).retryable(), "{code} {status}");
+        }
+    }
+
+    #[test]
+    fn display_names_code_message_request_id_and_attempts() {
+        let mut e = ApiError::from_response(
+            400,
+            br#"{"RequestId":"R-9","Code":"Throttling.User","Message":"slow down"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "Throttling.User: slow down (RequestId R-9, HTTP 400)"
+        );
+        e.attempts = 6;
+        assert!(e.to_string().ends_with("; gave up after 6 attempts"));
+    }
+}

@@ -1,0 +1,509 @@
+//! The query we send and the restore jobs we get back, parsed leniently.
+//!
+//! The API is not strict about types: numbers arrive as JSON numbers or as numeric strings, an
+//! empty list may be `Items: {}` or missing entirely, and new fields appear without notice. The
+//! parser accepts all of that, ignores unknown fields, and reports only what it truly cannot
+//! read, as a typed error, never a panic.
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What to list. `page_size` is the API's `PageSize` (1..=100).
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
+pub struct RestoreTaskQuery {
+    /// `BackupPlanId` filter.
+    pub backup_plan_id: Option<String>,
+    /// `RestoreTaskId` filter, comma-joined on the wire.
+    pub restore_task_ids: Vec<String>,
+    /// `StartTimestamp`, ms since epoch.
+    pub start_timestamp: Option<i64>,
+    /// `EndTimestamp`, ms since epoch.
+    pub end_timestamp: Option<i64>,
+    /// `PageSize`, 1..=100.
+    pub page_size: u32,
+}
+
+/// One restore job; every API field, `None` when the API omits it (or sends an empty value).
+///
+/// Field names on the wire are the API's, including its typos (`FullStruforeRestoreProgress`),
+/// so serializing a task gives back the API's JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestoreTask {
+    /// `RestoreTaskId`.
+    #[serde(rename = "RestoreTaskId", default, deserialize_with = "lenient_string")]
+    pub restore_task_id: Option<String>,
+    /// `RestoreTaskName`.
+    #[serde(
+        rename = "RestoreTaskName",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub restore_task_name: Option<String>,
+    /// `RestoreStatus` (init, running, stop, pause, check_pass, ...).
+    #[serde(rename = "RestoreStatus", default, deserialize_with = "lenient_string")]
+    pub restore_status: Option<String>,
+    /// `BackupPlanId`.
+    #[serde(rename = "BackupPlanId", default, deserialize_with = "lenient_string")]
+    pub backup_plan_id: Option<String>,
+    /// `BackupSetId`.
+    #[serde(rename = "BackupSetId", default, deserialize_with = "lenient_string")]
+    pub backup_set_id: Option<String>,
+    /// `BackupGatewayId`.
+    #[serde(rename = "BackupGatewayId", default, deserialize_with = "lenient_i64")]
+    pub backup_gateway_id: Option<i64>,
+    /// `RestoreDir`.
+    #[serde(rename = "RestoreDir", default, deserialize_with = "lenient_string")]
+    pub restore_dir: Option<String>,
+    /// `RestoreObjects`: raw JSON text, kept as sent.
+    #[serde(
+        rename = "RestoreObjects",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub restore_objects: Option<String>,
+    /// `RestoreTime`, ms since epoch.
+    #[serde(rename = "RestoreTime", default, deserialize_with = "lenient_i64")]
+    pub restore_time: Option<i64>,
+    /// `RestoreTaskCreateTime`, ms since epoch.
+    #[serde(
+        rename = "RestoreTaskCreateTime",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub restore_task_create_time: Option<i64>,
+    /// `RestoreTaskFinishTime`, ms since epoch.
+    #[serde(
+        rename = "RestoreTaskFinishTime",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub restore_task_finish_time: Option<i64>,
+    /// `CrossAliyunId`.
+    #[serde(rename = "CrossAliyunId", default, deserialize_with = "lenient_string")]
+    pub cross_aliyun_id: Option<String>,
+    /// `CrossRoleName`.
+    #[serde(rename = "CrossRoleName", default, deserialize_with = "lenient_string")]
+    pub cross_role_name: Option<String>,
+    /// `DestinationEndpointRegion`.
+    #[serde(
+        rename = "DestinationEndpointRegion",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_region: Option<String>,
+    /// `DestinationEndpointInstanceType`.
+    #[serde(
+        rename = "DestinationEndpointInstanceType",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_instance_type: Option<String>,
+    /// `DestinationEndpointInstanceID`.
+    #[serde(
+        rename = "DestinationEndpointInstanceID",
+        alias = "DestinationEndpointInstanceId",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_instance_id: Option<String>,
+    /// `DestinationEndpointIpPort`.
+    #[serde(
+        rename = "DestinationEndpointIpPort",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_ip_port: Option<String>,
+    /// `DestinationEndpointDatabaseName`.
+    #[serde(
+        rename = "DestinationEndpointDatabaseName",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_database_name: Option<String>,
+    /// `DestinationEndpointUserName`.
+    #[serde(
+        rename = "DestinationEndpointUserName",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_user_name: Option<String>,
+    /// `DestinationEndpointOracleSID`.
+    #[serde(
+        rename = "DestinationEndpointOracleSID",
+        alias = "DestinationEndpointOracleSid",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_oracle_sid: Option<String>,
+    /// `FullDataRestoreProgress`, percent.
+    #[serde(
+        rename = "FullDataRestoreProgress",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub full_data_restore_progress: Option<i64>,
+    /// `FullStruforeRestoreProgress` (sic), percent.
+    #[serde(
+        rename = "FullStruforeRestoreProgress",
+        alias = "FullStruBeforeRestoreProgress",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub full_struct_before_restore_progress: Option<i64>,
+    /// `FullStruAfterRestoreProgress`, percent.
+    #[serde(
+        rename = "FullStruAfterRestoreProgress",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub full_struct_after_restore_progress: Option<i64>,
+    /// `ContinuousRestoreProgress`, percent.
+    #[serde(
+        rename = "ContinuousRestoreProgress",
+        default,
+        deserialize_with = "lenient_i64"
+    )]
+    pub continuous_restore_progress: Option<i64>,
+    /// `ErrMessage`, raw (the API writes the literal `"NULL"` for none; the provider maps it).
+    #[serde(rename = "ErrMessage", default, deserialize_with = "lenient_string")]
+    pub err_message: Option<String>,
+}
+
+/// One successful page of `DescribeRestoreTaskList`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    /// `RequestId` of the answer.
+    pub request_id: Option<String>,
+    /// `PageNum` as the server echoed it; tells a 0-based server from a 1-based one.
+    pub page_num: Option<i64>,
+    /// `PageSize` as the server echoed it.
+    pub page_size: Option<i64>,
+    /// `TotalPages`.
+    pub total_pages: Option<i64>,
+    /// `TotalElements`: what the whole listing must add up to.
+    pub total_elements: Option<i64>,
+    /// The tasks of this page, in API order.
+    pub tasks: Vec<RestoreTask>,
+}
+
+/// Why a successful-looking body could not be read as a page.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not JSON at all, or cut short.
+    #[error("the body is not valid JSON ({detail})")]
+    NotJson {
+        /// serde_json's category and position; never the body itself.
+        detail: String,
+    },
+    /// JSON, but not an object.
+    #[error("the body is JSON but not an object")]
+    NotAnObject,
+    /// An item of `RestoreTaskDetail` could not be read.
+    #[error("restore task #{index} of the page cannot be read: {detail}")]
+    BadTask {
+        /// Position in the page, 0-based.
+        index: usize,
+        /// What was wrong, naming the field.
+        detail: String,
+    },
+}
+
+/// Parses a successful `DescribeRestoreTaskList` body into a [`Page`].
+///
+/// `Items` missing, `null`, `{}` or `[]`, or `RestoreTaskDetail` missing, all mean an empty page.
+/// A lone object in place of the `RestoreTaskDetail` list is taken as a list of one.
+pub fn parse_page(body: &[u8]) -> Result<Page, ParseError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson {
+        detail: describe_json_error(&e),
+    })?;
+    let Value::Object(obj) = value else {
+        return Err(ParseError::NotAnObject);
+    };
+    page_from_object(&obj)
+}
+
+/// Same as [`parse_page`] for an already parsed object (the client parses once to look for errors).
+pub fn page_from_object(obj: &Map<String, Value>) -> Result<Page, ParseError> {
+    let raw_tasks: Vec<&Value> = match obj.get("Items") {
+        Some(Value::Object(items)) => match items.get("RestoreTaskDetail") {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => Vec::new(),
+        },
+        Some(Value::Array(list)) => list.iter().collect(),
+        _ => Vec::new(),
+    };
+    let mut tasks = Vec::with_capacity(raw_tasks.len());
+    for (index, raw) in raw_tasks.into_iter().enumerate() {
+        let task = RestoreTask::deserialize(raw).map_err(|e| ParseError::BadTask {
+            index,
+            detail: e.to_string(),
+        })?;
+        tasks.push(task);
+    }
+    Ok(Page {
+        request_id: obj.get("RequestId").and_then(value_to_string),
+        page_num: number_field(obj, "PageNum"),
+        page_size: number_field(obj, "PageSize"),
+        total_pages: number_field(obj, "TotalPages"),
+        total_elements: number_field(obj, "TotalElements"),
+        tasks,
+    })
+}
+
+/// serde_json's error category and position, without echoing any of the input.
+pub fn describe_json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
+/// Envelope numbers are informational; an unreadable one is treated as absent, and the paging
+/// code's count check catches any consequence.
+fn number_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
+    obj.get(key).and_then(|v| value_to_i64(v).ok().flatten())
+}
+
+fn value_to_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads an integer from a JSON number or a numeric string. `Ok(None)` for null, empty and
+/// `"NULL"`; an error for anything that is clearly not a number.
+fn value_to_i64(v: &Value) -> Result<Option<i64>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => number_to_i64(n).map(Some),
+        Value::String(s) => {
+            let t = s.trim();
+            if t.is_empty() || t.eq_ignore_ascii_case("null") {
+                return Ok(None);
+            }
+            let t = t.strip_suffix('%').unwrap_or(t).trim();
+            if let Ok(i) = t.parse::<i64>() {
+                return Ok(Some(i));
+            }
+            match t.parse::<f64>() {
+                Ok(f) => float_to_i64(f).map(Some),
+                Err(_) => Err(format!("{s:?} is not a number")),
+            }
+        }
+        Value::Bool(_) => Err("a boolean is not a number".to_owned()),
+        Value::Array(_) | Value::Object(_) => Err("a list or object is not a number".to_owned()),
+    }
+}
+
+fn number_to_i64(n: &serde_json::Number) -> Result<i64, String> {
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) => float_to_i64(f),
+        None => Err(format!("{n} does not fit a 64-bit integer")),
+    }
+}
+
+/// Progress percentages sometimes carry a fraction; the contract is whole numbers, so truncate.
+fn float_to_i64(f: f64) -> Result<i64, String> {
+    // i64::MAX as f64 rounds up to 2^63, so the upper bound must be exclusive.
+    if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
+        // Truncation toward zero is intended; the range check above makes the cast exact enough.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(f.trunc() as i64)
+    } else {
+        Err(format!("{f} does not fit a 64-bit integer"))
+    }
+}
+
+fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Value::deserialize(d)?;
+    value_to_i64(&v).map_err(de::Error::custom)
+}
+
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Value::deserialize(d)?;
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        // RestoreObjects is documented as a JSON string, but accept structured JSON too and keep
+        // it as text so that `jsondecode()` still works on it.
+        other @ (Value::Array(_) | Value::Object(_)) => Ok(Some(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn page(json: &str) -> Page {
+        parse_page(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn empty_pages_in_every_spelling() {
+        for body in [
+            r#"{"Success":true}"#,
+            r#"{"Items":null}"#,
+            r#"{"Items":{}}"#,
+            r#"{"Items":[]}"#,
+            r#"{"Items":{"RestoreTaskDetail":null}}"#,
+            r#"{"Items":{"RestoreTaskDetail":[]}}"#,
+            r#"{"Items":"none"}"#,
+        ] {
+            assert_eq!(page(body).tasks, Vec::new(), "{body}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_numbers_or_strings() {
+        let p = page(
+            r#"{"PageNum":"1","PageSize":100,"TotalPages":"3","TotalElements":250,
+                "Items":{"RestoreTaskDetail":[
+                  {"RestoreTaskId":"a","BackupGatewayId":"1234","RestoreTime":1700000000000,
+                   "FullDataRestoreProgress":"100","ContinuousRestoreProgress":" 50 ",
+                   "FullStruforeRestoreProgress":"75%","FullStruAfterRestoreProgress":99.5,
+                   "RestoreTaskCreateTime":"1700000000000","RestoreTaskFinishTime":"",
+                   "BackupSetId":12345}]}}"#,
+        );
+        assert_eq!(
+            (p.page_num, p.page_size, p.total_pages, p.total_elements),
+            (Some(1), Some(100), Some(3), Some(250))
+        );
+        let t = &p.tasks[0];
+        assert_eq!(t.backup_gateway_id, Some(1234));
+        assert_eq!(t.restore_time, Some(1_700_000_000_000));
+        assert_eq!(t.restore_task_create_time, Some(1_700_000_000_000));
+        assert_eq!(t.restore_task_finish_time, None);
+        assert_eq!(t.full_data_restore_progress, Some(100));
+        assert_eq!(t.continuous_restore_progress, Some(50));
+        assert_eq!(t.full_struct_before_restore_progress, Some(75));
+        assert_eq!(t.full_struct_after_restore_progress, Some(99));
+        assert_eq!(t.backup_set_id.as_deref(), Some("12345"));
+    }
+
+    #[test]
+    fn every_field_is_mapped_and_unknown_fields_are_ignored() {
+        let p = page(
+            r#"{"Items":{"RestoreTaskDetail":[{
+              "RestoreTaskId":"id","RestoreTaskName":"name","RestoreStatus":"running",
+              "BackupPlanId":"plan","BackupSetId":"set","BackupGatewayId":7,"RestoreDir":"/d",
+              "RestoreObjects":"[{\"DBName\":\"db\"}]","RestoreTime":1,"RestoreTaskCreateTime":2,
+              "RestoreTaskFinishTime":3,"CrossAliyunId":"x","CrossRoleName":"role",
+              "DestinationEndpointRegion":"cn-hangzhou","DestinationEndpointInstanceType":"RDS",
+              "DestinationEndpointInstanceID":"rm-1","DestinationEndpointIpPort":"1.2.3.4:3306",
+              "DestinationEndpointDatabaseName":"db","DestinationEndpointUserName":"u",
+              "DestinationEndpointOracleSID":"sid","FullDataRestoreProgress":10,
+              "FullStruforeRestoreProgress":20,"FullStruAfterRestoreProgress":30,
+              "ContinuousRestoreProgress":40,"ErrMessage":"NULL","SomethingNew":{"x":[1]}}]}}"#,
+        );
+        let expected = RestoreTask {
+            restore_task_id: Some("id".into()),
+            restore_task_name: Some("name".into()),
+            restore_status: Some("running".into()),
+            backup_plan_id: Some("plan".into()),
+            backup_set_id: Some("set".into()),
+            backup_gateway_id: Some(7),
+            restore_dir: Some("/d".into()),
+            restore_objects: Some(r#"[{"DBName":"db"}]"#.into()),
+            restore_time: Some(1),
+            restore_task_create_time: Some(2),
+            restore_task_finish_time: Some(3),
+            cross_aliyun_id: Some("x".into()),
+            cross_role_name: Some("role".into()),
+            destination_endpoint_region: Some("cn-hangzhou".into()),
+            destination_endpoint_instance_type: Some("RDS".into()),
+            destination_endpoint_instance_id: Some("rm-1".into()),
+            destination_endpoint_ip_port: Some("1.2.3.4:3306".into()),
+            destination_endpoint_database_name: Some("db".into()),
+            destination_endpoint_user_name: Some("u".into()),
+            destination_endpoint_oracle_sid: Some("sid".into()),
+            full_data_restore_progress: Some(10),
+            full_struct_before_restore_progress: Some(20),
+            full_struct_after_restore_progress: Some(30),
+            continuous_restore_progress: Some(40),
+            err_message: Some("NULL".into()),
+        };
+        assert_eq!(p.tasks, vec![expected.clone()]);
+        // Serializing gives the API's field names back, so a round trip is lossless.
+        let json = serde_json::to_string(&expected).unwrap();
+        assert!(json.contains("\"FullStruforeRestoreProgress\":20"));
+        let again: RestoreTask = serde_json::from_str(&json).unwrap();
+        assert_eq!(again, expected);
+    }
+
+    #[test]
+    fn missing_fields_are_none() {
+        let p = page(r#"{"Items":{"RestoreTaskDetail":[{}]}}"#);
+        assert_eq!(p.tasks.len(), 1);
+        assert_eq!(p.tasks[0].restore_task_id, None);
+        assert_eq!(p.tasks[0].backup_gateway_id, None);
+    }
+
+    #[test]
+    fn single_object_detail_is_a_list_of_one() {
+        let p = page(r#"{"Items":{"RestoreTaskDetail":{"RestoreTaskId":"only"}}}"#);
+        assert_eq!(p.tasks.len(), 1);
+    }
+
+    #[test]
+    fn garbage_is_a_typed_error() {
+        assert!(matches!(
+            parse_page(b"{\"Items\":{\"Restore"),
+            Err(ParseError::NotJson { .. })
+        ));
+        assert!(matches!(
+            parse_page(b"<html>502</html>"),
+            Err(ParseError::NotJson { .. })
+        ));
+        assert_eq!(parse_page(b"[1]"), Err(ParseError::NotAnObject));
+        let bad = parse_page(
+            br#"{"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"a"},{"RestoreTime":"soon"}]}}"#,
+        );
+        match bad {
+            Err(ParseError::BadTask { index, detail }) => {
+                assert_eq!(index, 1);
+                assert!(detail.contains("soon"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_errors_not_wraparounds() {
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":1e300}]}"#).is_err());
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":18446744073709551615}]}"#).is_err());
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":true}]}"#).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_page(&body);
+        }
+
+        #[test]
+        fn arbitrary_json_values_in_task_fields_never_panic(
+            s in any::<String>(), f in any::<f64>(), i in any::<i64>(), b in any::<bool>()
+        ) {
+            let body = serde_json::json!({"PageNum": s, "TotalElements": f,
+                "Items": {"RestoreTaskDetail": [
+                    {"RestoreTaskId": i, "RestoreTime": s, "BackupGatewayId": f,
+                     "RestoreTaskName": b, "FullDataRestoreProgress": [s]}]}});
+            let _ = parse_page(body.to_string().as_bytes());
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The running emulator: a socket, an axum router with a single catch-all handler, and a
+//! shutdown that cannot hang.
+//!
+//! Everything goes through axum, including the "reset mid-body" fault: the response declares the
+//! full `Content-Length`, its body stream yields the first half, pauses once so hyper flushes it,
+//! then fails, and hyper closes a connection whose body stream failed. The client has seen the
+//! headers and part of the body and then a dropped connection, which is the fault we want,
+//! without a second, hand-written HTTP path.
+//!
+//! Shutdown cancels one token. Stalled and sleeping requests watch it and give up at once, so the
+//! graceful shutdown of the remaining connections finishes promptly; a bounded wait after that
+//! guards against anything else keeping it open.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, Response, StatusCode, Uri};
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::auth::{Credentials, Gate};
+use super::config::EmulatorConfig;
+use super::error::EmulatorError;
+use super::faults::Faults;
+use super::reply::{self, Reply};
+use super::service::{Outcome, Request, Service};
+
+/// How long [`Emulator::shutdown`] waits for connections to close before abandoning them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Pause between the part of a cut body that is sent and the drop, so the part gets flushed.
+const CUT_PAUSE: Duration = Duration::from_millis(20);
+
+/// A running emulator. Dropping it stops it too, but only [`Emulator::shutdown`] waits for that.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    service: Arc<Service>,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Loads the tasks, binds the socket and starts serving in the background.
+    ///
+    /// Returns once the socket is listening, so [`Emulator::url`] can be used at once.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        let tasks = config.tasks.load()?;
+        let listen_error = |source| EmulatorError::Listen {
+            addr: config.listen,
+            source,
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(listen_error)?;
+        let addr = listener.local_addr().map_err(listen_error)?;
+        let shutdown = CancellationToken::new();
+        let gate = Gate::new(Credentials {
+            access_key_id: config.access_key_id,
+            access_key_secret: config.access_key_secret,
+            security_token: config.security_token,
+        });
+        let service = Arc::new(Service::new(tasks, gate, config.faults, shutdown.clone()));
+        let router = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&service));
+        // Small answers must not wait for delayed ACKs (about 40 ms a round trip otherwise).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                log::warn!("cannot set TCP_NODELAY: {error}");
+            }
+        });
+        let signal = shutdown.clone().cancelled_owned();
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(signal)
+                .await
+            {
+                log::error!("emulator stopped serving: {error}");
+            }
+        });
+        Ok(Emulator {
+            addr,
+            service,
+            shutdown,
+            server: Some(server),
+        })
+    }
+
+    /// The base URL to send requests to, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every HTTP request received so far, whatever became of it (faults and refusals included).
+    pub fn request_count(&self) -> u64 {
+        self.service.request_count()
+    }
+
+    /// Replaces the faults; requests that arrive afterwards see the new ones.
+    pub fn set_faults(&self, faults: Faults) {
+        self.service.set_faults(faults);
+    }
+
+    /// Stops accepting, releases stalled requests, and waits (boundedly) for connections to close.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .is_err()
+            {
+                log::warn!(
+                    "emulator connections did not close within {SHUTDOWN_GRACE:?}; abandoning them"
+                );
+                server.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The single handler: every method, every path.
+async fn handle(
+    State(service): State<Arc<Service>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let form = (method == Method::POST && !body.is_empty() && is_form(&headers))
+        .then(|| String::from_utf8_lossy(&body).into_owned());
+    let request = Request {
+        method: method.as_str().to_owned(),
+        path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
+        form,
+        host: headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned),
+    };
+    match service.handle(request).await {
+        Outcome::Send(reply) => respond(reply, false),
+        Outcome::Cut(reply) => respond(reply, true),
+        Outcome::Drop => dropped(),
+    }
+}
+
+/// A body is read as form parameters unless it says it is something else.
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn respond(reply: Reply, cut: bool) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header(header::CONTENT_TYPE, reply.content_type)
+        .header(header::CONTENT_LENGTH, reply.body.len());
+    if let Some(id) = &reply.request_id {
+        builder = builder.header(reply::REQUEST_ID_HEADER, id);
+    }
+    let body = if cut {
+        cut_body(reply.body)
+    } else {
+        Body::from(reply.body)
+    };
+    builder.body(body).unwrap_or_else(|_| {
+        // Only reachable with an invalid header value, which the emulator never builds.
+        let mut fallback = Response::new(Body::empty());
+        *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
+}
+
+/// A body that delivers its first half, pauses, then fails (which makes hyper drop the connection).
+fn cut_body(mut bytes: Vec<u8>) -> Body {
+    enum Step {
+        Part(Vec<u8>),
+        Fail,
+        Done,
+    }
+    bytes.truncate(reply::cut_point(bytes.len()));
+    let stream = futures_util::stream::unfold(Step::Part(bytes), |step| async move {
+        match step {
+            Step::Part(part) => Some((Ok(Bytes::from(part)), Step::Fail)),
+            Step::Fail => {
+                tokio::time::sleep(CUT_PAUSE).await;
+                let reset = std::io::Error::other("connection reset by the emulator");
+                Some((Err(reset), Step::Done))
+            }
+            Step::Done => None,
+        }
+    });
+    Body::from_stream(stream)
+}
+
+/// A response that fails before its first byte, so the connection closes without an answer.
+fn dropped() -> Response<Body> {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::other("request dropped by the emulator"))
+    });
+    Response::new(Body::from_stream(stream))
+}
