@@ -28,7 +28,10 @@ fn restore_tasks_type(schema: &wire::get_provider_schema::Response) -> cty::CtyT
         let ty = if a.r#type.is_empty() {
             let nested = a.nested_type.as_ref().unwrap();
             cty::CtyType::list(cty::CtyType::object(nested.attributes.iter().map(|n| {
-                (n.name.clone(), cty::CtyType::from_json_bytes(&n.r#type).unwrap())
+                (
+                    n.name.clone(),
+                    cty::CtyType::from_json_bytes(&n.r#type).unwrap(),
+                )
             })))
         } else {
             cty::CtyType::from_json_bytes(&a.r#type).unwrap()
@@ -65,7 +68,10 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 
     // go-plugin opens these at start-up.
     let mut stdio = GrpcStdioClient::new(channel.clone())
@@ -92,10 +98,17 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
         .await
         .unwrap()
         .into_inner();
-    let provider_schema = schema.provider.as_ref().expect("provider schema must not be null");
+    let provider_schema = schema
+        .provider
+        .as_ref()
+        .expect("provider schema must not be null");
     let block = provider_schema.block.as_ref().unwrap();
     assert!(block.attributes.iter().all(|a| !a.description.is_empty()));
-    let secret = block.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    let secret = block
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret_key")
+        .unwrap();
     assert!(secret.sensitive);
 
     let ty = restore_tasks_type(&schema);
@@ -120,11 +133,19 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
     let step = &diags[0].attribute.as_ref().unwrap().steps[0];
     assert_eq!(
         step.selector,
-        Some(wire::attribute_path::step::Selector::AttributeName("page_size".into()))
+        Some(wire::attribute_path::step::Selector::AttributeName(
+            "page_size".into()
+        ))
     );
 
     // Unknown values are skipped, not failed (msgpack ext 0).
-    let unknown = null_config(&ty, &[("page_size", Value::Unknown), ("name_regex", Value::Unknown)]);
+    let unknown = null_config(
+        &ty,
+        &[
+            ("page_size", Value::Unknown),
+            ("name_regex", Value::Unknown),
+        ],
+    );
     let diags = provider
         .validate_data_resource_config(wire::validate_data_resource_config::Request {
             type_name: "dbs_restore_tasks".into(),
@@ -138,11 +159,12 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
 
     let provider_ty = {
         let b = provider_schema.block.as_ref().unwrap();
-        cty::CtyType::object(
-            b.attributes
-                .iter()
-                .map(|a| (a.name.clone(), cty::CtyType::from_json_bytes(&a.r#type).unwrap())),
-        )
+        cty::CtyType::object(b.attributes.iter().map(|a| {
+            (
+                a.name.clone(),
+                cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
+            )
+        }))
     };
     let provider_config = null_config(&provider_ty, &[]);
     let diags = provider
@@ -192,7 +214,10 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
     assert!(started.elapsed() < Duration::from_millis(500));
     // The stdio stream ends cleanly rather than hanging.
     let _ = tokio::time::timeout(Duration::from_secs(1), stdio.message()).await;
-    assert!(!std::path::Path::new(&plugin.address).exists(), "socket removed");
+    assert!(
+        !std::path::Path::new(&plugin.address).exists(),
+        "socket removed"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +234,10 @@ async fn client_without_certificate_is_refused() {
         Ok::<_, Box<dyn std::error::Error>>(())
     }
     .await;
-    assert!(result.is_err(), "a client without a certificate must not get an answer");
+    assert!(
+        result.is_err(),
+        "a client without a certificate must not get an answer"
+    );
 }
 
 #[tokio::test]
@@ -225,7 +253,10 @@ async fn client_with_another_certificate_is_refused() {
         Ok::<_, Box<dyn std::error::Error>>(())
     }
     .await;
-    assert!(result.is_err(), "a client with another certificate must not get an answer");
+    assert!(
+        result.is_err(),
+        "a client with another certificate must not get an answer"
+    );
     // The rightful client still gets in afterwards.
     let channel = plugin.terraform_channel().await;
     ProviderClient::new(channel)

@@ -18,7 +18,10 @@ provider "dbs" {
 #[test]
 fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
     for tf in ALL {
-        let ws = Workspace::new(tf, &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n"));
+        let ws = Workspace::new(
+            tf,
+            &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n"),
+        );
         let out = ws.run(&["providers", "schema", "-json"]).ok();
         let json: serde_json::Value = serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("{tf:?}: {e}\n{}", out.all()));
@@ -30,7 +33,9 @@ fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
             .next()
             .expect("one provider");
         assert!(address.ends_with("example/dbs"), "{address}");
-        let provider_attrs = provider["provider"]["block"]["attributes"].as_object().unwrap();
+        let provider_attrs = provider["provider"]["block"]["attributes"]
+            .as_object()
+            .unwrap();
         assert!(provider_attrs["secret_key"]["sensitive"].as_bool().unwrap());
         let ds = &provider["data_source_schemas"]["dbs_restore_tasks"]["block"];
         let attrs = ds["attributes"].as_object().unwrap();
@@ -63,7 +68,10 @@ fn validation_error_points_at_the_attribute() {
         assert!(!out.success, "{tf:?} plan must fail");
         let text = out.all();
         assert!(text.contains("Invalid page_size"), "{tf:?}: {text}");
-        assert!(text.contains("page_size = 0"), "{tf:?} points at the line: {text}");
+        assert!(
+            text.contains("page_size = 0"),
+            "{tf:?} points at the line: {text}"
+        );
     }
 }
 
@@ -96,7 +104,9 @@ fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
     );
     let ws = Workspace::new(
         common::terraform::Tf::V1_15_5,
-        &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n"),
+        &format!(
+            "{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n"
+        ),
     )
     .env("TF_REATTACH_PROVIDERS", &reattach);
     // No dev_overrides and no init: only the reattached process can answer.

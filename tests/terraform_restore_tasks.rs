@@ -121,7 +121,11 @@ fn expected_task(raw: &Json) -> Json {
 }
 
 fn expected_tasks(keep: impl Fn(&Json) -> bool) -> Vec<Json> {
-    fixture_tasks().iter().filter(|t| keep(t)).map(expected_task).collect()
+    fixture_tasks()
+        .iter()
+        .filter(|t| keep(t))
+        .map(expected_task)
+        .collect()
 }
 
 fn outputs(out: &TfOutput) -> Json {
@@ -130,10 +134,12 @@ fn outputs(out: &TfOutput) -> Json {
 
 fn apply_four_ways(tf: Tf, emulator: &RunningEmulator) -> (Json, Json) {
     let ws = workspace(tf, emulator, FOUR_WAYS);
-    ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"]).ok();
+    ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
+        .ok();
     let out = outputs(&ws.run(&["output", "-json"]).ok());
     let file: Json =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("all.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("all.json")).unwrap())
+            .unwrap();
     (out, file)
 }
 
@@ -154,7 +160,11 @@ fn check_four_ways(tf: Tf, out: &Json) {
     let wanted = ["r5p8s2t6v0x3z", "r2c9d1f0h6j4k", "r2w4e6r8t0y2u"];
     let want = expected_tasks(|t| wanted.contains(&t["RestoreTaskId"].as_str().unwrap()));
     assert_eq!(by_ids["tasks"], json!(want), "{tf:?} by_ids");
-    assert_eq!(by_ids["ids"], json!(wanted), "configured ids come back unchanged");
+    assert_eq!(
+        by_ids["ids"],
+        json!(wanted),
+        "configured ids come back unchanged"
+    );
 
     let filtered = value("filtered");
     let re = regex::Regex::new("^(orders|users)-").unwrap();
@@ -244,7 +254,10 @@ fn wrong_secret_reports_signature_error_with_request_id() {
         let text = out.all();
         assert!(text.contains("SignatureDoesNotMatch"), "{tf:?}: {text}");
         assert!(text.contains("RequestId"), "{tf:?}: {text}");
-        assert!(!text.contains("definitely-wrong-secret"), "{tf:?} leaks the secret");
+        assert!(
+            !text.contains("definitely-wrong-secret"),
+            "{tf:?} leaks the secret"
+        );
     }
 }
 
@@ -277,7 +290,11 @@ data "dbs_restore_tasks" "x" {
     for tf in ALL {
         let ws = workspace(tf, &emulator, variables);
         let out = ws.run(&["validate", "-no-color"]).ok();
-        assert!(out.stdout.contains("The configuration is valid"), "{tf:?}: {}", out.all());
+        assert!(
+            out.stdout.contains("The configuration is valid"),
+            "{tf:?}: {}",
+            out.all()
+        );
     }
     // At plan, an attribute of a resource not yet created is unknown; the
     // read is deferred to apply and the plan succeeds (terraform_data is
@@ -294,11 +311,17 @@ output "count" { value = data.dbs_restore_tasks.y.total_count }
     let ws = workspace(Tf::V1_15_5, &emulator, deferred);
     let plan = ws.run(&["plan", "-no-color", "-input=false"]).ok();
     assert!(plan.stdout.contains("known after apply"), "{}", plan.all());
-    ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"]).ok();
+    ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
+        .ok();
     let out = outputs(&ws.run(&["output", "-json"]).ok());
     let want = fixture_tasks()
         .iter()
-        .filter(|t| t["RestoreTaskName"].as_str().unwrap().starts_with("orders-"))
+        .filter(|t| {
+            t["RestoreTaskName"]
+                .as_str()
+                .unwrap()
+                .starts_with("orders-")
+        })
         .count();
     assert_eq!(out["count"]["value"], json!(want));
 }

@@ -28,7 +28,7 @@ pub struct RestoreTaskQuery {
 ///
 /// Field names on the wire are the API's, including its typos (`FullStruforeRestoreProgress`),
 /// so serializing a task gives back the API's JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RestoreTask {
     /// `RestoreTaskId`.
     #[serde(rename = "RestoreTaskId", default, deserialize_with = "lenient_string")]

@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(wire[0].detail, "fix it");
         let steps = &wire[0].attribute.as_ref().unwrap().steps;
         use wire::attribute_path::step::Selector;
-        assert_eq!(steps[0].selector, Some(Selector::AttributeName("ids".into())));
+        assert_eq!(
+            steps[0].selector,
+            Some(Selector::AttributeName("ids".into()))
+        );
         assert_eq!(steps[1].selector, Some(Selector::ElementKeyInt(1)));
         assert_eq!(wire[1].severity, wire::diagnostic::Severity::Warning as i32);
         assert!(wire[1].attribute.is_none());

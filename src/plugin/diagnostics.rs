@@ -166,7 +166,10 @@ mod tests {
         assert_eq!(AttributePath::root("ids").to_string(), "ids");
         assert_eq!(AttributePath::root("ids").index(2).to_string(), "ids[2]");
         assert_eq!(
-            AttributePath::root("tags").key("env").attribute("x").to_string(),
+            AttributePath::root("tags")
+                .key("env")
+                .attribute("x")
+                .to_string(),
             "tags[\"env\"].x"
         );
     }

@@ -46,7 +46,10 @@ pub fn render_page(
     let _ = writeln!(out, "{description}\n");
     let _ = writeln!(out, "## Example Usage\n");
     let _ = writeln!(out, "```terraform\n{}\n```\n", example.trim_end());
-    let _ = writeln!(out, "<!-- generated from the schema; do not edit by hand -->");
+    let _ = writeln!(
+        out,
+        "<!-- generated from the schema; do not edit by hand -->"
+    );
     let _ = writeln!(out, "## Schema");
     let mut nested = Vec::new();
     render_groups(&mut out, &schema.block.attributes, "", &mut nested);
@@ -102,11 +105,7 @@ fn render_groups(
             line.push_str(a.description.trim());
             if let AttributeType::Nested { attributes, .. } = &a.ty {
                 let path = format!("{prefix}{}", a.name);
-                let _ = write!(
-                    line,
-                    " (see [below for nested schema](#{}))",
-                    anchor(&path)
-                );
+                let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
                 nested.insert(0, (path, attributes.clone()));
             }
             let _ = writeln!(out, "{}", line.trim_end());
@@ -179,7 +178,13 @@ mod tests {
                 .description("Items."),
             ],
         );
-        let page = render_page(PageKind::DataSource, "x_things", "x", &schema, "data \"x_things\" \"a\" {}");
+        let page = render_page(
+            PageKind::DataSource,
+            "x_things",
+            "x",
+            &schema,
+            "data \"x_things\" \"a\" {}",
+        );
         assert!(page.contains("# x_things (Data Source)"));
         assert!(page.contains("### Required\n\n- `name` (String) The name."));
         assert!(page.contains("- `tags` (List of String, Sensitive) Tags."));

@@ -73,9 +73,8 @@ impl GrpcBroker for Broker {
     ) -> Result<Response<Self::StartStreamStream>, Status> {
         let incoming = request.into_inner();
         let token = self.shutdown.clone();
-        let stream = futures_util::stream::unfold(
-            (incoming, token),
-            |(mut incoming, token)| async move {
+        let stream =
+            futures_util::stream::unfold((incoming, token), |(mut incoming, token)| async move {
                 loop {
                     tokio::select! {
                         _ = token.cancelled() => break,
@@ -85,9 +84,11 @@ impl GrpcBroker for Broker {
                         },
                     }
                 }
-                None::<(Result<ConnInfo, Status>, (Streaming<ConnInfo>, CancellationToken))>
-            },
-        );
+                None::<(
+                    Result<ConnInfo, Status>,
+                    (Streaming<ConnInfo>, CancellationToken),
+                )>
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -125,7 +125,10 @@ mod tests {
 
     #[test]
     fn missing_or_wrong_cookie_is_refused() {
-        assert_eq!(check_environment(env(&[])), Err(HandshakeError::MissingCookie));
+        assert_eq!(
+            check_environment(env(&[])),
+            Err(HandshakeError::MissingCookie)
+        );
         assert_eq!(
             check_environment(env(&[(MAGIC_COOKIE_KEY, "nope")])),
             Err(HandshakeError::MissingCookie)
@@ -148,7 +151,11 @@ mod tests {
             if let Some(v) = offered {
                 pairs.push(("PLUGIN_PROTOCOL_VERSIONS", v));
             }
-            assert_eq!(check_environment(env(&pairs)).is_ok(), ok, "offered {offered:?}");
+            assert_eq!(
+                check_environment(env(&pairs)).is_ok(),
+                ok,
+                "offered {offered:?}"
+            );
         }
     }
 
@@ -165,7 +172,10 @@ mod tests {
     #[test]
     fn handshake_lines() {
         let unix = Address::Unix("/tmp/plugin1/p.sock".into());
-        assert_eq!(handshake_line(&unix, None), "1|6|unix|/tmp/plugin1/p.sock|grpc");
+        assert_eq!(
+            handshake_line(&unix, None),
+            "1|6|unix|/tmp/plugin1/p.sock|grpc"
+        );
         // 0xfb 0xff encodes to "+/8=" padded; go-plugin wants it unpadded.
         assert_eq!(
             handshake_line(&unix, Some(&[0xfb, 0xff])),

@@ -294,7 +294,10 @@ mod tests {
 
     #[test]
     fn transport_selection() {
-        assert!(matches!(Transport::from_env(env(&[])), Ok(Transport::Unix { .. })));
+        assert!(matches!(
+            Transport::from_env(env(&[])),
+            Ok(Transport::Unix { .. })
+        ));
         assert_eq!(
             Transport::from_env(env(&[
                 ("TF_PLUGIN_TRANSPORT", "tcp"),

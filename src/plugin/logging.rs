@@ -94,12 +94,7 @@ impl Log for HclogLogger {
 }
 
 /// One hclog JSON line (without the newline).
-pub fn format_line(
-    level: Level,
-    message: &str,
-    module: &str,
-    at: time::OffsetDateTime,
-) -> String {
+pub fn format_line(level: Level, message: &str, module: &str, at: time::OffsetDateTime) -> String {
     let message = mask_secrets(message);
     let level = match level {
         Level::Error => "error",
@@ -149,7 +144,10 @@ mod tests {
             }
         };
         assert_eq!(level_from_env(env(&[])), LevelFilter::Off);
-        assert_eq!(level_from_env(env(&[("TF_LOG", "info")])), LevelFilter::Info);
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "info")])),
+            LevelFilter::Info
+        );
         assert_eq!(
             level_from_env(env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
             LevelFilter::Debug

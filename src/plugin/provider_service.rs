@@ -138,9 +138,9 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
             Ok(diags) => convert::diagnostics(&diags),
             Err(d) => only(d),
         };
-        Ok(Response::new(wire::validate_data_resource_config::Response {
-            diagnostics,
-        }))
+        Ok(Response::new(
+            wire::validate_data_resource_config::Response { diagnostics },
+        ))
     }
 
     async fn configure_provider(

@@ -265,7 +265,10 @@ mod tests {
             ("name".to_string(), CtyType::String),
         ]));
         assert_eq!(schema.value_type(), expected);
-        assert_eq!(schema.undescribed_attributes(), vec!["items.id".to_string()]);
+        assert_eq!(
+            schema.undescribed_attributes(),
+            vec!["items.id".to_string()]
+        );
         assert_eq!(schema.attribute_paths(), vec!["name", "items", "items.id"]);
     }
 }

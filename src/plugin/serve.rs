@@ -107,7 +107,10 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     let address = listener.address().clone();
 
     let router = tonic::transport::Server::builder()
-        .add_service(ProviderServer::new(ProviderService::new(provider, stop.clone())))
+        .add_service(ProviderServer::new(ProviderService::new(
+            provider,
+            stop.clone(),
+        )))
         .add_service(GrpcControllerServer::new(Controller {
             shutdown: shutdown.clone(),
         }))
@@ -195,8 +198,12 @@ fn announce(
         )
         .map_err(ServeError::Stdout)?;
     } else {
-        writeln!(stdout, "{}", handshake::handshake_line(address, server_cert))
-            .map_err(ServeError::Stdout)?;
+        writeln!(
+            stdout,
+            "{}",
+            handshake::handshake_line(address, server_cert)
+        )
+        .map_err(ServeError::Stdout)?;
     }
     stdout.flush().map_err(ServeError::Stdout)
 }

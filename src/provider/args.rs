@@ -96,13 +96,15 @@ pub fn string_list(config: &Value, name: &str) -> Result<Arg<Vec<Arg<String>>>, 
                     } else if e.is_unknown() {
                         Ok(Arg::Unknown)
                     } else {
-                        e.as_str().map(|s| Arg::Known(s.to_string())).ok_or_else(|| {
-                            Diagnostic::error(
-                                format!("Invalid {name}"),
-                                format!("Every element of `{name}` must be a string."),
-                            )
-                            .at(AttributePath::root(name).index(i as i64))
-                        })
+                        e.as_str()
+                            .map(|s| Arg::Known(s.to_string()))
+                            .ok_or_else(|| {
+                                Diagnostic::error(
+                                    format!("Invalid {name}"),
+                                    format!("Every element of `{name}` must be a string."),
+                                )
+                                .at(AttributePath::root(name).index(i as i64))
+                            })
                     }
                 })
                 .collect::<Result<Vec<_>, _>>()

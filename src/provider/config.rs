@@ -63,13 +63,21 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         Ok(_) => {}
         Err(d) => diags.push(d),
     }
-    for name in ["region", "access_key", "secret_key", "security_token", "profile"] {
+    for name in [
+        "region",
+        "access_key",
+        "secret_key",
+        "security_token",
+        "profile",
+    ] {
         if let Ok(Arg::Known(s)) = args::string(config, name) {
             if s.trim().is_empty() {
                 diags.push(
                     Diagnostic::error(
                         format!("Empty {name}"),
-                        format!("`{name}` is set to an empty string; remove it to use the fallbacks."),
+                        format!(
+                            "`{name}` is set to an empty string; remove it to use the fallbacks."
+                        ),
                     )
                     .at(AttributePath::root(name)),
                 );
@@ -114,7 +122,8 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         None => first_env(&ENDPOINT_VARIABLES),
     };
     let endpoint = resolve_endpoint(&region, endpoint_override.as_deref()).map_err(|e| {
-        one(Diagnostic::error("Invalid endpoint", e.to_string()).at(AttributePath::root("endpoint")))
+        one(Diagnostic::error("Invalid endpoint", e.to_string())
+            .at(AttributePath::root("endpoint")))
     })?;
 
     let explicit = ExplicitCredentials {
@@ -126,13 +135,21 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
             .map_err(one)?
             .map(Into::into),
     };
-    for secret in [&explicit.secret_key, &explicit.security_token].into_iter().flatten() {
+    for secret in [&explicit.secret_key, &explicit.security_token]
+        .into_iter()
+        .flatten()
+    {
         logging::redact(secret);
     }
     let options = ResolveOptions::from_process_env();
     let credentials = resolve_credentials(&explicit, &options)
         .await
-        .map_err(|e| one(Diagnostic::error("No usable Alibaba Cloud credentials", e.to_string())))?;
+        .map_err(|e| {
+            one(Diagnostic::error(
+                "No usable Alibaba Cloud credentials",
+                e.to_string(),
+            ))
+        })?;
     logging::redact(&credentials.access_key_secret);
     if let Some(token) = &credentials.security_token {
         logging::redact(token);
@@ -151,8 +168,12 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         max_concurrency: pick(concurrency, DEFAULT_MAX_CONCURRENCY) as usize,
         user_agent: format!("terraform-provider-dbs/{}", env!("CARGO_PKG_VERSION")),
     };
-    DbsClient::new(client_config)
-        .map_err(|e| one(Diagnostic::error("Cannot create the DBS client", e.to_string())))
+    DbsClient::new(client_config).map_err(|e| {
+        one(Diagnostic::error(
+            "Cannot create the DBS client",
+            e.to_string(),
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -161,7 +182,12 @@ mod tests {
 
     fn paths(d: &Diagnostics) -> Vec<String> {
         d.iter()
-            .map(|d| d.attribute.as_ref().map(|p| p.to_string()).unwrap_or_default())
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            })
             .collect()
     }
 

@@ -48,7 +48,10 @@ impl DbsProvider {
 /// The client a read should use, or the diagnostic explaining why there is none.
 pub(crate) fn client_for_read(shared: &SharedClient) -> Result<Arc<DbsClient>, Diagnostic> {
     let state = shared.read().map_err(|_| {
-        Diagnostic::error("Provider state poisoned", "A previous operation panicked; re-run Terraform.")
+        Diagnostic::error(
+            "Provider state poisoned",
+            "A previous operation panicked; re-run Terraform.",
+        )
     })?;
     match &*state {
         ClientState::Ready(client) => Ok(client.clone()),
@@ -94,6 +97,8 @@ impl Provider for DbsProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(restore_tasks::RestoreTasks::new(self.client.clone()))]
+        vec![Arc::new(restore_tasks::RestoreTasks::new(
+            self.client.clone(),
+        ))]
     }
 }

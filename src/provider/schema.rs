@@ -75,7 +75,10 @@ mod tests {
         let s = super::schema();
         assert!(s.undescribed_attributes().is_empty());
         for a in &s.block.attributes {
-            let secret = matches!(a.name.as_str(), "access_key" | "secret_key" | "security_token");
+            let secret = matches!(
+                a.name.as_str(),
+                "access_key" | "secret_key" | "security_token"
+            );
             assert_eq!(a.sensitive, secret, "{}", a.name);
         }
     }

@@ -53,7 +53,10 @@ impl RunningEmulator {
     pub fn provider_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("ALIBABA_CLOUD_ENDPOINT_DBS", self.url()),
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", self.config.access_key_id.clone()),
+            (
+                "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                self.config.access_key_id.clone(),
+            ),
             (
                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
                 self.config.access_key_secret.clone(),

@@ -111,7 +111,10 @@ pub enum Presented<'a> {
 
 impl PluginProcess {
     /// A gRPC channel over mTLS presenting `presented`.
-    pub async fn connect(&self, presented: Presented<'_>) -> Result<Channel, tonic::transport::Error> {
+    pub async fn connect(
+        &self,
+        presented: Presented<'_>,
+    ) -> Result<Channel, tonic::transport::Error> {
         let config = client_tls_config(&self.server_cert, presented);
         let connector = Arc::new(tokio_rustls::TlsConnector::from(Arc::new(config)));
         let network = self.network.clone();
@@ -139,7 +142,9 @@ impl PluginProcess {
 
     /// The client channel with the certificate Terraform announced.
     pub async fn terraform_channel(&self) -> Channel {
-        self.connect(Presented::The(&self.identity)).await.expect("mTLS connect")
+        self.connect(Presented::The(&self.identity))
+            .await
+            .expect("mTLS connect")
     }
 
     /// Waits up to `limit` for the process to exit.
@@ -167,7 +172,10 @@ impl Drop for PluginProcess {
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
 
-fn client_tls_config(server_cert: &CertificateDer<'static>, presented: Presented<'_>) -> rustls::ClientConfig {
+fn client_tls_config(
+    server_cert: &CertificateDer<'static>,
+    presented: Presented<'_>,
+) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(PinnedServer {
         cert: server_cert.clone(),
@@ -210,7 +218,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.cert.as_ref() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -219,7 +229,12 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -227,9 +242,16 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

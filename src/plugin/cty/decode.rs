@@ -208,7 +208,9 @@ impl<'a> Decoder<'a> {
             Marker::F32 => float(f64::from(f32::from_be_bytes(self.array()?)))?,
             Marker::F64 => float(f64::from_be_bytes(self.array()?))?,
             m => {
-                let bytes = self.str_body(m).ok_or_else(|| wrong(&CtyType::Number, m))??;
+                let bytes = self
+                    .str_body(m)
+                    .ok_or_else(|| wrong(&CtyType::Number, m))??;
                 utf8(bytes)?
                     .parse()
                     .map_err(DecodeErrorKind::InvalidNumber)?
@@ -266,20 +268,17 @@ impl<'a> Decoder<'a> {
         Ok(out)
     }
 
-    fn map(
-        &mut self,
-        ty: &CtyType,
-        et: &CtyType,
-        depth: usize,
-    ) -> Result<BTreeMap<String, Value>> {
+    fn map(&mut self, ty: &CtyType, et: &CtyType, depth: usize) -> Result<BTreeMap<String, Value>> {
         let len = self.map_len(ty)?;
         enter(depth)?;
         let mut out = BTreeMap::new();
         for _ in 0..len {
             let key = self.key()?;
             if out.contains_key(&key) {
-                return Err(DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
-                    .within(PathStep::Key(key)));
+                return Err(
+                    DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
+                        .within(PathStep::Key(key)),
+                );
             }
             let value = self
                 .value(et, depth + 1)
@@ -304,8 +303,10 @@ impl<'a> Decoder<'a> {
                 return Err(DecodeErrorKind::UnsupportedAttribute(key).into());
             };
             if out.contains_key(&key) {
-                return Err(DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
-                    .within(PathStep::Attribute(key)));
+                return Err(
+                    DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
+                        .within(PathStep::Attribute(key)),
+                );
             }
             let value = self
                 .value(aty, depth + 1)
@@ -352,7 +353,9 @@ impl<'a> Decoder<'a> {
         let len = match m {
             Marker::FixStr(n) => Ok(usize::from(n)),
             Marker::Str8 | Marker::Bin8 => self.array::<1>().map(|[n]| usize::from(n)),
-            Marker::Str16 | Marker::Bin16 => self.array().map(|b| usize::from(u16::from_be_bytes(b))),
+            Marker::Str16 | Marker::Bin16 => {
+                self.array().map(|b| usize::from(u16::from_be_bytes(b)))
+            }
             Marker::Str32 | Marker::Bin32 => {
                 self.array().and_then(|b| len32(u32::from_be_bytes(b)))
             }

@@ -132,7 +132,11 @@ pub fn encode(value: &Value, ty: &CtyType) -> std::result::Result<Vec<u8>, Encod
 
 /// [`encode`], appending to `out` so a caller can reuse one buffer. On
 /// error `out` is restored to its previous length: never a partial value.
-pub fn encode_into(value: &Value, ty: &CtyType, out: &mut Vec<u8>) -> std::result::Result<(), EncodeError> {
+pub fn encode_into(
+    value: &Value,
+    ty: &CtyType,
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), EncodeError> {
     let start = out.len();
     let result = Encoder { out: &mut *out }.value(value, ty, ty, 0);
     result.map_err(|e| {
@@ -520,7 +524,11 @@ mod tests {
     fn length_headers_switch_at_the_format_boundaries() {
         let string = |n: usize| encode(&Value::from("a".repeat(n)), &CtyType::String).unwrap();
         let list = |n: usize| {
-            encode(&Value::list(vec![Value::Null; n]), &CtyType::list(CtyType::Bool)).unwrap()
+            encode(
+                &Value::list(vec![Value::Null; n]),
+                &CtyType::list(CtyType::Bool),
+            )
+            .unwrap()
         };
         let map = |n: usize| {
             let m = (0..n).map(|i| (format!("{i:05}"), Value::Null));
@@ -569,18 +577,27 @@ mod tests {
                 "tasks[2].pair: expected a tuple of 2 elements, found 1",
             ),
             (
-                with_tasks(task(Value::from("a"), Value::tuple([Value::from(1i64), Value::from(f64::NAN)]))),
+                with_tasks(task(
+                    Value::from("a"),
+                    Value::tuple([Value::from(1i64), Value::from(f64::NAN)]),
+                )),
                 "tasks[2].pair[1]: NaN cannot be sent as a number",
             ),
             (
-                with_tasks(Value::object([("name", Value::from("a")), ("extra", Value::Null)])),
+                with_tasks(Value::object([
+                    ("name", Value::from("a")),
+                    ("extra", Value::Null),
+                ])),
                 "tasks[2]: attribute \"extra\" is not part of the object type",
             ),
             (
                 Value::object([("tasks", Value::set([ok()]))]),
                 "tasks: expected a list, found a set value",
             ),
-            (Value::list([ok()]), "expected an object, found a list value"),
+            (
+                Value::list([ok()]),
+                "expected an object, found a list value",
+            ),
         ];
         for (value, want) in cases {
             assert_eq!(encode(&value, &schema).unwrap_err().to_string(), want);
@@ -615,7 +632,10 @@ mod tests {
         for (ty, value, want) in cases {
             let err = encode(&value, &ty).unwrap_err();
             assert_eq!(err.to_string(), want);
-            assert!(matches!(err.kind(), EncodeErrorKind::InconsistentTypes { .. }));
+            assert!(matches!(
+                err.kind(),
+                EncodeErrorKind::InconsistentTypes { .. }
+            ));
         }
     }
 
@@ -625,7 +645,11 @@ mod tests {
         let mut buf = vec![0xaa];
         encode_into(&Value::list(["x"]), &ty, &mut buf).unwrap();
         assert_eq!(buf, hex("aa 91 a1 78"));
-        let err = encode_into(&Value::list([Value::from("y"), Value::from(1i64)]), &ty, &mut buf);
+        let err = encode_into(
+            &Value::list([Value::from("y"), Value::from(1i64)]),
+            &ty,
+            &mut buf,
+        );
         assert_eq!(err.unwrap_err().path().steps(), &[PathStep::Index(1)]);
         assert_eq!(buf, hex("aa 91 a1 78"));
     }
@@ -640,7 +664,10 @@ mod tests {
         let (ty, value) = nest(MAX_DEPTH);
         assert!(encode(&value, &ty).is_ok());
         let (ty, value) = nest(MAX_DEPTH + 1);
-        assert_eq!(encode(&value, &ty).unwrap_err().kind(), &EncodeErrorKind::TooDeep);
+        assert_eq!(
+            encode(&value, &ty).unwrap_err().kind(),
+            &EncodeErrorKind::TooDeep
+        );
         let value = (0..=MAX_DEPTH).fold(Value::from(true), |v, _| Value::List(vec![v]));
         assert_eq!(
             encode(&value, &CtyType::Dynamic).unwrap_err().kind(),

@@ -73,12 +73,24 @@ fn guided(schema: &CtyType, value: &Value, depth: usize) -> Result<CtyType> {
         (CtyType::Dynamic, Value::Bool(_)) => CtyType::Bool,
         (CtyType::Dynamic, Value::Number(_)) => CtyType::Number,
         (CtyType::Dynamic, Value::String(_)) => CtyType::String,
-        (CtyType::Dynamic, Value::List(es)) => CtyType::list(unify_elements(any, any, indexed(es), next)?),
-        (CtyType::Dynamic, Value::Set(es)) => CtyType::set(unify_elements(any, any, indexed(es), next)?),
-        (CtyType::Dynamic, Value::Map(m)) => CtyType::map(unify_elements(any, any, keyed(m), next)?),
+        (CtyType::Dynamic, Value::List(es)) => {
+            CtyType::list(unify_elements(any, any, indexed(es), next)?)
+        }
+        (CtyType::Dynamic, Value::Set(es)) => {
+            CtyType::set(unify_elements(any, any, indexed(es), next)?)
+        }
+        (CtyType::Dynamic, Value::Map(m)) => {
+            CtyType::map(unify_elements(any, any, keyed(m), next)?)
+        }
         (CtyType::Dynamic, Value::Object(m)) => CtyType::Object(
             m.iter()
-                .map(|(k, v)| Ok((k.clone(), guided(any, v, next).map_err(|e| e.within(PathStep::Attribute(k.clone())))?)))
+                .map(|(k, v)| {
+                    Ok((
+                        k.clone(),
+                        guided(any, v, next)
+                            .map_err(|e| e.within(PathStep::Attribute(k.clone())))?,
+                    ))
+                })
                 .collect::<Result<_>>()?,
         ),
         (CtyType::Dynamic, Value::Tuple(es)) => CtyType::Tuple(
@@ -87,15 +99,22 @@ fn guided(schema: &CtyType, value: &Value, depth: usize) -> Result<CtyType> {
                 .map(|(i, v)| guided(any, v, next).map_err(|e| e.within(index_step(i))))
                 .collect::<Result<_>>()?,
         ),
-        (CtyType::List(et), Value::List(es)) => CtyType::list(unify_elements(et, et, indexed(es), next)?),
-        (CtyType::Set(et), Value::Set(es)) => CtyType::set(unify_elements(et, et, indexed(es), next)?),
+        (CtyType::List(et), Value::List(es)) => {
+            CtyType::list(unify_elements(et, et, indexed(es), next)?)
+        }
+        (CtyType::Set(et), Value::Set(es)) => {
+            CtyType::set(unify_elements(et, et, indexed(es), next)?)
+        }
         (CtyType::Map(et), Value::Map(m)) => CtyType::map(unify_elements(et, et, keyed(m), next)?),
         (CtyType::Object(attrs), Value::Object(m)) => CtyType::Object(
             attrs
                 .iter()
                 .map(|(k, t)| {
                     let v = m.get(k).unwrap_or(&Value::Null);
-                    Ok((k.clone(), guided(t, v, next).map_err(|e| e.within(PathStep::Attribute(k.clone())))?))
+                    Ok((
+                        k.clone(),
+                        guided(t, v, next).map_err(|e| e.within(PathStep::Attribute(k.clone())))?,
+                    ))
                 })
                 .collect::<Result<_>>()?,
         ),
@@ -161,8 +180,14 @@ mod tests {
             (Value::from(true), CtyType::Bool),
             (Value::from(1i64), CtyType::Number),
             (Value::from("x"), s()),
-            (Value::list(Vec::<Value>::new()), CtyType::list(CtyType::Dynamic)),
-            (Value::list([Value::Null, Value::from("a")]), CtyType::list(s())),
+            (
+                Value::list(Vec::<Value>::new()),
+                CtyType::list(CtyType::Dynamic),
+            ),
+            (
+                Value::list([Value::Null, Value::from("a")]),
+                CtyType::list(s()),
+            ),
             (Value::set([Value::Unknown]), CtyType::set(CtyType::Dynamic)),
             (Value::map([("k", 1i64)]), CtyType::map(CtyType::Number)),
             (
@@ -198,10 +223,7 @@ mod tests {
 
     #[test]
     fn conflicts_name_the_element() {
-        let value = Value::object([(
-            "xs",
-            Value::list([Value::from("a"), Value::from(1i64)]),
-        )]);
+        let value = Value::object([("xs", Value::list([Value::from("a"), Value::from(1i64)]))]);
         let err = infer(&value, 0).unwrap_err().finished();
         assert_eq!(
             err.to_string(),

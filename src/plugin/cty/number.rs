@@ -246,7 +246,11 @@ fn parse(s: &str) -> Result<Number, NumberError> {
         _ => (false, s),
     };
     if rest.eq_ignore_ascii_case("inf") || rest.eq_ignore_ascii_case("infinity") {
-        let inf = if negative { f64::NEG_INFINITY } else { f64::INFINITY };
+        let inf = if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
         return Ok(Number(Repr::Float(inf)));
     }
     let (int_part, tail) = split_digits(rest);
@@ -302,10 +306,12 @@ fn parse(s: &str) -> Result<Number, NumberError> {
 }
 
 fn split_digits(s: &str) -> (&str, &str) {
-    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
     s.split_at(end)
 }
-
 
 impl FromStr for Number {
     type Err = NumberError;
@@ -418,9 +424,7 @@ impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Int(i) => write!(f, "{i}"),
-            Repr::Float(x) if x.is_infinite() => {
-                f.write_str(if *x > 0.0 { "inf" } else { "-inf" })
-            }
+            Repr::Float(x) if x.is_infinite() => f.write_str(if *x > 0.0 { "inf" } else { "-inf" }),
             Repr::Float(x) if x.fract() == 0.0 => match exact_decimal(*x) {
                 // Integral floats print every digit: 2⁶³ is 9223372036854775808,
                 // not the shortest-round-trip 9223372036854776000.
@@ -473,7 +477,10 @@ mod tests {
             ("9223372036854775808", "Number(9.223372036854776e18f64)"),
             ("9223372036854775809", "Number(\"9223372036854775809\")"),
             ("18446744073709551615", "Number(\"18446744073709551615\")"),
-            ("12345678901234567890123", "Number(\"12345678901234567890123\")"),
+            (
+                "12345678901234567890123",
+                "Number(\"12345678901234567890123\")",
+            ),
             ("0.1", "Number(\"0.1\")"),
             ("-0.001", "Number(\"-0.001\")"),
             ("1e22", "Number(1e22f64)"),
@@ -530,13 +537,19 @@ mod tests {
         assert_eq!(Number::from(u64::MAX).as_u64(), Some(u64::MAX));
         assert_eq!(Number::from(u64::MAX).as_i64(), None);
         assert_eq!(Number::from(1u64 << 63).as_u64(), Some(1u64 << 63));
-        assert_eq!(Number::from(1u64 << 63), "9223372036854775808".parse::<Number>().unwrap());
+        assert_eq!(
+            Number::from(1u64 << 63),
+            "9223372036854775808".parse::<Number>().unwrap()
+        );
         assert_eq!(Number::from(1.5).as_i64(), None);
         assert_eq!(Number::from(1.5).as_f64(), 1.5);
         assert_eq!("0.1".parse::<Number>().unwrap().as_f64(), 0.1);
         assert_eq!("1e400".parse::<Number>().unwrap().as_f64(), f64::INFINITY);
         assert_eq!("1e20".parse::<Number>().unwrap().as_u64(), None);
-        assert_eq!("1e19".parse::<Number>().unwrap().as_u64(), Some(10_000_000_000_000_000_000));
+        assert_eq!(
+            "1e19".parse::<Number>().unwrap().as_u64(),
+            Some(10_000_000_000_000_000_000)
+        );
         assert_eq!(Number::from(-1i64).as_u64(), None);
         assert!(Number::from(f64::NAN).is_nan());
         assert!(Number::from(3i64).is_integer());

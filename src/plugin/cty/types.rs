@@ -181,7 +181,9 @@ fn parse(json: &Json, depth: usize) -> Result<CtyType, TypeJsonError> {
         _ => return Err(invalid("a type must be a string or an array")),
     };
     let Some(kind) = items.first().and_then(Json::as_str) else {
-        return Err(invalid("a compound type must be an array that starts with its kind"));
+        return Err(invalid(
+            "a compound type must be an array that starts with its kind",
+        ));
     };
     let arity = |allowed: &[usize]| {
         if allowed.contains(&items.len()) {
@@ -189,7 +191,11 @@ fn parse(json: &Json, depth: usize) -> Result<CtyType, TypeJsonError> {
         } else {
             Err(invalid(format!(
                 "{kind} type must have {} elements, found {}",
-                allowed.iter().map(usize::to_string).collect::<Vec<_>>().join(" or "),
+                allowed
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
                 items.len()
             )))
         }
@@ -233,10 +239,7 @@ fn parse(json: &Json, depth: usize) -> Result<CtyType, TypeJsonError> {
     }
 }
 
-fn check_optional(
-    optional: &Json,
-    attrs: &BTreeMap<String, CtyType>,
-) -> Result<(), TypeJsonError> {
+fn check_optional(optional: &Json, attrs: &BTreeMap<String, CtyType>) -> Result<(), TypeJsonError> {
     let Json::Array(names) = optional else {
         return Err(invalid("optional attributes must be a JSON array of names"));
     };
@@ -258,7 +261,6 @@ fn check_optional(
 fn invalid(reason: impl Into<String>) -> TypeJsonError {
     TypeJsonError::Invalid(reason.into())
 }
-
 
 /// Terraform's own notation (`list(string)`, `object({a=number})`), used in
 /// error messages.
@@ -325,7 +327,10 @@ mod tests {
             (CtyType::list(CtyType::String), r#"["list","string"]"#),
             (CtyType::set(CtyType::Number), r#"["set","number"]"#),
             (CtyType::map(CtyType::Bool), r#"["map","bool"]"#),
-            (CtyType::object([("a", CtyType::String)]), r#"["object",{"a":"string"}]"#),
+            (
+                CtyType::object([("a", CtyType::String)]),
+                r#"["object",{"a":"string"}]"#,
+            ),
             (CtyType::object::<String>([]), r#"["object",{}]"#),
             (CtyType::tuple([]), r#"["tuple",[]]"#),
             (
@@ -339,14 +344,21 @@ mod tests {
         ];
         for (ty, json) in cases {
             assert_eq!(String::from_utf8(ty.to_json_bytes()).unwrap(), json, "{ty}");
-            assert_eq!(CtyType::from_json_bytes(json.as_bytes()).unwrap(), ty, "{json}");
+            assert_eq!(
+                CtyType::from_json_bytes(json.as_bytes()).unwrap(),
+                ty,
+                "{json}"
+            );
         }
     }
 
     #[test]
     fn object_keys_are_sorted_whatever_the_input_order() {
         let ty = CtyType::from_json_bytes(br#"["object",{"b":"string","a":"number"}]"#).unwrap();
-        assert_eq!(ty.to_json().to_string(), r#"["object",{"a":"number","b":"string"}]"#);
+        assert_eq!(
+            ty.to_json().to_string(),
+            r#"["object",{"a":"number","b":"string"}]"#
+        );
     }
 
     #[test]
@@ -369,11 +381,23 @@ mod tests {
             ("[]", "must be an array that starts with its kind"),
             ("[42]", "must be an array that starts with its kind"),
             ("[\"list\"]", "list type must have 2 elements, found 1"),
-            ("[\"list\",\"string\",\"x\"]", "list type must have 2 elements, found 3"),
+            (
+                "[\"list\",\"string\",\"x\"]",
+                "list type must have 2 elements, found 3",
+            ),
             ("[\"object\",[]]", "object attributes must be a JSON object"),
-            ("[\"object\",{},[\"a\"]]", "optional attribute \"a\" is not an attribute"),
-            ("[\"object\",{\"a\":\"string\"},[1]]", "names must be strings"),
-            ("[\"object\",{\"a\":\"string\"},\"a\"]", "must be a JSON array of names"),
+            (
+                "[\"object\",{},[\"a\"]]",
+                "optional attribute \"a\" is not an attribute",
+            ),
+            (
+                "[\"object\",{\"a\":\"string\"},[1]]",
+                "names must be strings",
+            ),
+            (
+                "[\"object\",{\"a\":\"string\"},\"a\"]",
+                "must be a JSON array of names",
+            ),
             ("[\"tuple\",{}]", "tuple elements must be a JSON array"),
             ("[\"capsule\",\"x\"]", "unknown type kind \"capsule\""),
             ("[\"list\",\"nope\"]", "unknown primitive type \"nope\""),
@@ -415,7 +439,10 @@ mod tests {
         );
         assert!(nested().contains_dynamic());
         assert!(!CtyType::list(CtyType::String).contains_dynamic());
-        assert_eq!(CtyType::map(CtyType::Bool).element_type(), Some(&CtyType::Bool));
+        assert_eq!(
+            CtyType::map(CtyType::Bool).element_type(),
+            Some(&CtyType::Bool)
+        );
         assert_eq!(CtyType::String.element_type(), None);
     }
 }

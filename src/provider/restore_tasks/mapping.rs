@@ -14,7 +14,8 @@ fn number(v: Option<i64>) -> Value {
 }
 
 fn rfc3339(v: Option<i64>) -> Value {
-    v.and_then(format_rfc3339_ms).map_or(Value::Null, Value::String)
+    v.and_then(format_rfc3339_ms)
+        .map_or(Value::Null, Value::String)
 }
 
 /// The API writes the literal string `"NULL"` when a job has no error.
@@ -44,7 +45,10 @@ pub(crate) fn task_value(task: &RestoreTask) -> Value {
         ("finish_time", rfc3339(task.restore_task_finish_time)),
         ("cross_aliyun_id", string(&task.cross_aliyun_id)),
         ("cross_role_name", string(&task.cross_role_name)),
-        ("destination_endpoint_region", string(&task.destination_endpoint_region)),
+        (
+            "destination_endpoint_region",
+            string(&task.destination_endpoint_region),
+        ),
         (
             "destination_endpoint_instance_type",
             string(&task.destination_endpoint_instance_type),
@@ -53,7 +57,10 @@ pub(crate) fn task_value(task: &RestoreTask) -> Value {
             "destination_endpoint_instance_id",
             string(&task.destination_endpoint_instance_id),
         ),
-        ("destination_endpoint_ip_port", string(&task.destination_endpoint_ip_port)),
+        (
+            "destination_endpoint_ip_port",
+            string(&task.destination_endpoint_ip_port),
+        ),
         (
             "destination_endpoint_database_name",
             string(&task.destination_endpoint_database_name),
@@ -66,7 +73,10 @@ pub(crate) fn task_value(task: &RestoreTask) -> Value {
             "destination_endpoint_oracle_sid",
             string(&task.destination_endpoint_oracle_sid),
         ),
-        ("full_data_restore_progress", number(task.full_data_restore_progress)),
+        (
+            "full_data_restore_progress",
+            number(task.full_data_restore_progress),
+        ),
         (
             "full_struct_before_restore_progress",
             number(task.full_struct_before_restore_progress),
@@ -75,7 +85,10 @@ pub(crate) fn task_value(task: &RestoreTask) -> Value {
             "full_struct_after_restore_progress",
             number(task.full_struct_after_restore_progress),
         ),
-        ("continuous_restore_progress", number(task.continuous_restore_progress)),
+        (
+            "continuous_restore_progress",
+            number(task.continuous_restore_progress),
+        ),
         ("error_message", error_message(&task.err_message)),
     ])
 }
@@ -120,7 +133,10 @@ mod tests {
         let v = task_value(&task);
         let schema = crate::provider::restore_tasks::schema::schema();
         let paths = schema.attribute_paths();
-        let fields: Vec<_> = paths.iter().filter_map(|p| p.strip_prefix("tasks.")).collect();
+        let fields: Vec<_> = paths
+            .iter()
+            .filter_map(|p| p.strip_prefix("tasks."))
+            .collect();
         let map = v.as_map().unwrap();
         assert_eq!(map.len(), fields.len());
         for f in &fields {
@@ -144,6 +160,9 @@ mod tests {
             err_message: Some("disk full".into()),
             ..RestoreTask::default()
         };
-        assert_eq!(task_value(&task).attr("error_message").as_str(), Some("disk full"));
+        assert_eq!(
+            task_value(&task).attr("error_message").as_str(),
+            Some("disk full")
+        );
     }
 }

@@ -28,7 +28,8 @@ fn time_arg(config: &Value, timestamp: &str, time: &str) -> Result<Option<i64>, 
     }
     match args::string(config, time)?.known() {
         Some(text) => parse_rfc3339_ms(&text).map(Some).map_err(|e| {
-            Diagnostic::error(format!("Invalid {time}"), e.to_string()).at(AttributePath::root(time))
+            Diagnostic::error(format!("Invalid {time}"), e.to_string())
+                .at(AttributePath::root(time))
         }),
         None => Ok(None),
     }
@@ -83,7 +84,11 @@ pub(crate) fn filter(
         .into_iter()
         .filter(|t| status.is_none_or(|s| t.restore_status.as_deref() == Some(s)))
         .filter(|t| {
-            name_regex.is_none_or(|re| t.restore_task_name.as_deref().is_some_and(|n| re.is_match(n)))
+            name_regex.is_none_or(|re| {
+                t.restore_task_name
+                    .as_deref()
+                    .is_some_and(|n| re.is_match(n))
+            })
         })
         .collect()
 }
@@ -138,11 +143,19 @@ pub(crate) async fn read(
     // A configured `ids` must come back unchanged (Terraform checks that
     // configured values survive a read); otherwise it lists what was found.
     let ids = if config.attr("ids").is_null() {
-        Value::List(tasks.iter().map(|t| opt_string(&t.restore_task_id)).collect())
+        Value::List(
+            tasks
+                .iter()
+                .map(|t| opt_string(&t.restore_task_id))
+                .collect(),
+        )
     } else {
         config.attr("ids").clone()
     };
-    let names: Vec<Value> = tasks.iter().map(|t| opt_string(&t.restore_task_name)).collect();
+    let names: Vec<Value> = tasks
+        .iter()
+        .map(|t| opt_string(&t.restore_task_name))
+        .collect();
     let passthrough = |name: &str| config.attr(name).clone();
     let state = Value::object([
         ("backup_plan_id", passthrough("backup_plan_id")),
@@ -157,7 +170,10 @@ pub(crate) async fn read(
         ("output_file", passthrough("output_file")),
         ("id", Value::String(arguments.id())),
         ("names", Value::List(names)),
-        ("total_count", Value::Number((task_values.len() as i64).into())),
+        (
+            "total_count",
+            Value::Number((task_values.len() as i64).into()),
+        ),
         ("tasks", Value::List(task_values)),
     ]);
     Ok((state, warnings))

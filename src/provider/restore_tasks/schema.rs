@@ -72,7 +72,8 @@ pub(crate) fn schema() -> Schema {
 
 fn task_attributes() -> Vec<Attribute> {
     use CtyType::{Number, String};
-    let field = |name: &str, ty: CtyType, text: &str| Attribute::computed(name, ty).description(text);
+    let field =
+        |name: &str, ty: CtyType, text: &str| Attribute::computed(name, ty).description(text);
     vec![
         field("id", String, "Restore task ID (`RestoreTaskId`)."),
         field("name", String, "Restore task name (`RestoreTaskName`)."),
@@ -191,7 +192,10 @@ mod tests {
 
     #[test]
     fn every_attribute_is_described() {
-        assert_eq!(schema().undescribed_attributes(), Vec::<std::string::String>::new());
+        assert_eq!(
+            schema().undescribed_attributes(),
+            Vec::<std::string::String>::new()
+        );
     }
 
     #[test]

@@ -155,20 +155,24 @@ fn bound(config: &Value, timestamp: &str, time: &str) -> Result<Arg<i64>, Diagno
         if ms < 0 {
             return Err(Diagnostic::error(
                 format!("Invalid {timestamp}"),
-                format!("`{timestamp}` is milliseconds since the Unix epoch and cannot be negative."),
+                format!(
+                    "`{timestamp}` is milliseconds since the Unix epoch and cannot be negative."
+                ),
             )
             .at(AttributePath::root(timestamp)));
         }
         return Ok(Arg::Known(ms));
     }
     match text {
-        Arg::Known(s) => time_format::parse_rfc3339_ms(&s).map(Arg::Known).map_err(|e| {
-            Diagnostic::error(
-                format!("Invalid {time}"),
-                format!("`{time}` must be an RFC 3339 time such as 2026-01-02T15:04:05Z: {e}"),
-            )
-            .at(AttributePath::root(time))
-        }),
+        Arg::Known(s) => time_format::parse_rfc3339_ms(&s)
+            .map(Arg::Known)
+            .map_err(|e| {
+                Diagnostic::error(
+                    format!("Invalid {time}"),
+                    format!("`{time}` must be an RFC 3339 time such as 2026-01-02T15:04:05Z: {e}"),
+                )
+                .at(AttributePath::root(time))
+            }),
         Arg::Unknown => Ok(Arg::Unknown),
         Arg::Null => Ok(ms),
     }
@@ -225,32 +229,64 @@ mod tests {
             .map(|d| {
                 (
                     d.severity,
-                    d.attribute.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                    d.attribute
+                        .as_ref()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect()
     }
 
+    /// Case name, the arguments set, the diagnostics expected (severity, path).
+    type Case = (
+        &'static str,
+        Vec<(&'static str, Value)>,
+        Vec<(Severity, &'static str)>,
+    );
+
     #[test]
     fn table() {
         use Severity::{Error, Warning};
-        let cases: Vec<(&str, Vec<(&str, Value)>, Vec<(Severity, &str)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("empty config", vec![], vec![]),
             ("plan only", vec![("backup_plan_id", s("dbs1"))], vec![]),
             (
                 "plan and ids",
-                vec![("backup_plan_id", s("dbs1")), ("ids", Value::list([s("r1")]))],
+                vec![
+                    ("backup_plan_id", s("dbs1")),
+                    ("ids", Value::list([s("r1")])),
+                ],
                 vec![(Error, "ids")],
             ),
             (
                 "plan unknown with ids",
-                vec![("backup_plan_id", Value::Unknown), ("ids", Value::list([s("r1")]))],
+                vec![
+                    ("backup_plan_id", Value::Unknown),
+                    ("ids", Value::list([s("r1")])),
+                ],
                 vec![],
             ),
-            ("empty id", vec![("ids", Value::list([s("r1"), s("")]))], vec![(Error, "ids[1]")]),
-            ("unknown id", vec![("ids", Value::list([Value::Unknown]))], vec![]),
-            ("page_size 0", vec![("page_size", n(0))], vec![(Error, "page_size")]),
-            ("page_size 101", vec![("page_size", n(101))], vec![(Error, "page_size")]),
+            (
+                "empty id",
+                vec![("ids", Value::list([s("r1"), s("")]))],
+                vec![(Error, "ids[1]")],
+            ),
+            (
+                "unknown id",
+                vec![("ids", Value::list([Value::Unknown]))],
+                vec![],
+            ),
+            (
+                "page_size 0",
+                vec![("page_size", n(0))],
+                vec![(Error, "page_size")],
+            ),
+            (
+                "page_size 101",
+                vec![("page_size", n(101))],
+                vec![(Error, "page_size")],
+            ),
             ("page_size 100", vec![("page_size", n(100))], vec![]),
             ("page_size 1", vec![("page_size", n(1))], vec![]),
             (
@@ -258,10 +294,22 @@ mod tests {
                 vec![("page_size", Value::Number(2.5.into()))],
                 vec![(Error, "page_size")],
             ),
-            ("page_size unknown", vec![("page_size", Value::Unknown)], vec![]),
-            ("bad regex", vec![("name_regex", s("(["))], vec![(Error, "name_regex")]),
+            (
+                "page_size unknown",
+                vec![("page_size", Value::Unknown)],
+                vec![],
+            ),
+            (
+                "bad regex",
+                vec![("name_regex", s("(["))],
+                vec![(Error, "name_regex")],
+            ),
             ("good regex", vec![("name_regex", s("^prod-"))], vec![]),
-            ("unknown status", vec![("status", s("failed"))], vec![(Warning, "status")]),
+            (
+                "unknown status",
+                vec![("status", s("failed"))],
+                vec![(Warning, "status")],
+            ),
             ("known status", vec![("status", s("stop"))], vec![]),
             (
                 "start after end",
@@ -278,23 +326,47 @@ mod tests {
             ),
             (
                 "mixed forms in order",
-                vec![("start_time", s("1970-01-01T00:00:01Z")), ("end_timestamp", n(1000))],
+                vec![
+                    ("start_time", s("1970-01-01T00:00:01Z")),
+                    ("end_timestamp", n(1000)),
+                ],
                 vec![],
             ),
             (
                 "twin conflict",
-                vec![("start_time", s("2026-01-01T00:00:00Z")), ("start_timestamp", n(1))],
+                vec![
+                    ("start_time", s("2026-01-01T00:00:00Z")),
+                    ("start_timestamp", n(1)),
+                ],
                 vec![(Error, "start_time")],
             ),
-            ("bad time", vec![("end_time", s("yesterday"))], vec![(Error, "end_time")]),
-            ("negative timestamp", vec![("start_timestamp", n(-1))], vec![(Error, "start_timestamp")]),
-            ("unknown time", vec![("start_time", Value::Unknown), ("end_timestamp", n(1))], vec![]),
-            ("empty output_file", vec![("output_file", s(""))], vec![(Error, "output_file")]),
+            (
+                "bad time",
+                vec![("end_time", s("yesterday"))],
+                vec![(Error, "end_time")],
+            ),
+            (
+                "negative timestamp",
+                vec![("start_timestamp", n(-1))],
+                vec![(Error, "start_timestamp")],
+            ),
+            (
+                "unknown time",
+                vec![("start_time", Value::Unknown), ("end_timestamp", n(1))],
+                vec![],
+            ),
+            (
+                "empty output_file",
+                vec![("output_file", s(""))],
+                vec![(Error, "output_file")],
+            ),
         ];
         for (name, pairs, expected) in cases {
             let got = paths(&validate(&config(pairs)));
-            let expected: Vec<(Severity, String)> =
-                expected.into_iter().map(|(s, p)| (s, p.to_string())).collect();
+            let expected: Vec<(Severity, String)> = expected
+                .into_iter()
+                .map(|(s, p)| (s, p.to_string()))
+                .collect();
             assert_eq!(got, expected, "case {name}");
         }
     }
