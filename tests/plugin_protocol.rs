@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::plugin::{spawn_plugin, ClientIdentity, Presented};
+use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, TaskSource};
 use terraform_provider_dbs::plugin::cty::{self, Value};
 use terraform_provider_dbs::plugin::wire::go_plugin::{
     grpc_broker_client::GrpcBrokerClient, grpc_controller_client::GrpcControllerClient,
@@ -346,4 +347,141 @@ fn version_flag() {
         String::from_utf8_lossy(&output.stdout).trim(),
         format!("terraform-provider-dbs {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// Configures the provider against `url` over gRPC, as Terraform would.
+async fn configure(
+    provider: &mut ProviderClient<tonic::transport::Channel>,
+    schema: &wire::get_provider_schema::Response,
+    url: &str,
+) {
+    let block = schema.provider.as_ref().unwrap().block.as_ref().unwrap();
+    let ty = cty::CtyType::object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), cty::CtyType::from_json_bytes(&a.r#type).unwrap())),
+    );
+    let config = null_config(
+        &ty,
+        &[
+            ("region", Value::String("cn-hangzhou".into())),
+            ("endpoint", Value::String(url.into())),
+            (
+                "access_key",
+                Value::String(terraform_provider_dbs::emulator::DEFAULT_ACCESS_KEY_ID.into()),
+            ),
+            (
+                "secret_key",
+                Value::String(terraform_provider_dbs::emulator::DEFAULT_ACCESS_KEY_SECRET.into()),
+            ),
+        ],
+    );
+    let diags = provider
+        .configure_provider(wire::configure_provider::Request {
+            terraform_version: "1.15.5".into(),
+            config: Some(wire::DynamicValue {
+                msgpack: cty::encode(&config, &ty).unwrap(),
+                json: vec![],
+            }),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics;
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+fn read_request(ty: &cty::CtyType) -> wire::read_data_source::Request {
+    wire::read_data_source::Request {
+        type_name: "dbs_restore_tasks".into(),
+        config: Some(wire::DynamicValue {
+            msgpack: cty::encode(&null_config(ty, &[]), ty).unwrap(),
+            json: vec![],
+        }),
+        provider_meta: None,
+        client_capabilities: None,
+    }
+}
+
+#[tokio::test]
+async fn read_data_source_over_mtls_grpc() {
+    let emulator = Emulator::start(EmulatorConfig {
+        tasks: TaskSource::Generated { count: 250, seed: 3 },
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let plugin = spawn_plugin(&[]);
+    let mut provider = ProviderClient::new(plugin.terraform_channel().await);
+    let schema = provider
+        .get_provider_schema(wire::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    configure(&mut provider, &schema, &emulator.url()).await;
+    let ty = restore_tasks_type(&schema);
+    let response = provider
+        .read_data_source(read_request(&ty))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    let state = cty::decode(&response.state.unwrap().msgpack, &ty).unwrap();
+    assert_eq!(state.attr("total_count").as_i64(), Some(250));
+    let tasks = state.attr("tasks").as_elements().unwrap();
+    assert_eq!(tasks.len(), 250);
+    let mut ids: Vec<&str> = tasks.iter().map(|t| t.attr("id").as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 250, "every task exactly once");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_an_in_flight_read_promptly() {
+    let emulator = Emulator::start(EmulatorConfig {
+        faults: Faults {
+            latency: Duration::from_secs(20),
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let plugin = spawn_plugin(&[]);
+    let channel = plugin.terraform_channel().await;
+    let mut provider = ProviderClient::new(channel.clone());
+    let schema = provider
+        .get_provider_schema(wire::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    configure(&mut provider, &schema, &emulator.url()).await;
+    let ty = restore_tasks_type(&schema);
+    let mut reader = ProviderClient::new(channel.clone());
+    let request = read_request(&ty);
+    let read = tokio::spawn(async move { reader.read_data_source(request).await });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while emulator.request_count() == 0 {
+        assert!(Instant::now() < deadline, "the read never reached the API");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let stopped_at = Instant::now();
+    provider
+        .stop_provider(wire::stop_provider::Request {})
+        .await
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(1), read)
+        .await
+        .expect("the read returns within 1 s of StopProvider")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    assert!(stopped_at.elapsed() < Duration::from_secs(1));
+    assert!(response.state.is_none());
+    let summary = &response.diagnostics[0].summary;
+    assert!(summary.contains("cancelled"), "{:?}", response.diagnostics);
+    emulator.shutdown().await;
 }
