@@ -605,3 +605,19 @@ mod tests {
         assert!(err.to_string().len() < 80, "{err}");
     }
 }
+#[cfg(test)]
+mod stack_probe {
+    #[test]
+    fn probe() {
+        let kb: usize = std::env::var("PROBE_KB").unwrap().parse().unwrap();
+        let levels: usize = std::env::var("PROBE_LEVELS").unwrap().parse().unwrap();
+        let ok = std::thread::Builder::new().stack_size(kb * 1024).spawn(move || {
+            let mut w = vec![0x92u8, 0xc4, 0x09];
+            w.extend_from_slice(b"\"dynamic\"");
+            let mut b = w.repeat(levels);
+            b.push(0xc0);
+            super::decode(&b, &super::CtyType::Dynamic).is_ok()
+        }).unwrap().join();
+        eprintln!("RESULT {ok:?}");
+    }
+}
