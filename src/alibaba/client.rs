@@ -6,8 +6,6 @@
 //! failures that a new connection can fix. Backoff is exponential with full jitter, so many
 //! throttled pages do not come back in lockstep.
 
-#[cfg(test)]
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
