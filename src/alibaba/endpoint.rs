@@ -82,7 +82,14 @@ fn validate_override(endpoint: &str) -> Result<String, EndpointError> {
     let url = Url::parse(&with_scheme).map_err(|e| invalid(&e.to_string()))?;
     let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("it must not carry user information"));
+        // Do not repeat a password back into a diagnostic.
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(EndpointError::InvalidUrl {
+            endpoint: shown.to_string(),
+            reason: "it must not carry user information".to_owned(),
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not carry a query or a fragment"));
@@ -174,6 +181,13 @@ mod tests {
             resolve_endpoint("", Some("dbs.example.test:8443")),
             Ok("https://dbs.example.test:8443".to_owned())
         );
+    }
+
+    #[test]
+    fn user_information_is_rejected_without_echoing_it() {
+        let err = resolve_endpoint("", Some("https://user:hunter2@dbs.example.test")).unwrap_err();
+        assert!(matches!(err, EndpointError::InvalidUrl { .. }));
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -20,3 +20,45 @@ pub use credentials::{
 pub use endpoint::{resolve_endpoint, EndpointError};
 pub use error::ApiError;
 pub use models::{RestoreTask, RestoreTaskQuery};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// The provider keeps these in shared state and awaits the listing inside tonic handlers.
+    #[test]
+    fn public_types_are_send_and_sync_and_the_listing_future_is_send() {
+        send_sync::<DbsClient>();
+        send_sync::<ClientConfig>();
+        send_sync::<ClientError>();
+        send_sync::<ApiError>();
+        send_sync::<Credentials>();
+        send_sync::<CredentialError>();
+        send_sync::<ExplicitCredentials>();
+        send_sync::<ResolveOptions>();
+        send_sync::<RestoreTask>();
+        send_sync::<RestoreTaskQuery>();
+        send_sync::<EndpointError>();
+
+        let creds = Credentials {
+            access_key_id: "id".into(),
+            access_key_secret: "secret".into(),
+            security_token: None,
+        };
+        let client = DbsClient::new(ClientConfig::new(
+            "http://127.0.0.1:1",
+            "cn-hangzhou",
+            creds,
+        ))
+        .unwrap();
+        let query = RestoreTaskQuery::default();
+        let token = tokio_util::sync::CancellationToken::new();
+        send(&client.list_restore_tasks(&query, &token));
+        let explicit = ExplicitCredentials::default();
+        let opts = ResolveOptions::default();
+        send(&resolve_credentials(&explicit, &opts));
+    }
+}

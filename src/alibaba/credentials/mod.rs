@@ -8,14 +8,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::Value;
+mod profile;
+mod remote;
 
-use super::error::ApiError;
-use super::signing;
+pub(crate) use remote::new_nonce;
+pub use remote::{DEFAULT_METADATA_ENDPOINT, DEFAULT_STS_ENDPOINT};
 
 /// Env names for the access key id, first set wins.
 pub const ACCESS_KEY_ENV: [&str; 2] = ["ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"];
@@ -31,18 +31,6 @@ pub const SHARED_CREDENTIALS_FILE_ENV: [&str; 2] = [
     "ALICLOUD_SHARED_CREDENTIALS_FILE",
     "ALIBABA_CLOUD_CREDENTIALS_FILE",
 ];
-
-/// Public STS endpoint used by `RamRoleArn` profiles unless overridden.
-pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.aliyuncs.com";
-/// ECS instance metadata service used by `EcsRamRole` profiles unless overridden.
-pub const DEFAULT_METADATA_ENDPOINT: &str = "http://100.100.100.200";
-/// STS API version of `AssumeRole`.
-const STS_VERSION: &str = "2015-04-01";
-/// Session name when the profile does not set one; shows up in the account's ActionTrail.
-const DEFAULT_SESSION_NAME: &str = "terraform-provider-dbs";
-/// Credential lifetime asked of STS when the profile does not say (the STS default too).
-const DEFAULT_DURATION_SECONDS: u64 = 3600;
-const METADATA_CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 
 /// Static secrets resolved from the chain. `Debug` redacts the secret and the token.
 #[derive(Clone, PartialEq, Eq)]
@@ -393,110 +381,7 @@ pub async fn resolve_credentials_with_source(
             looked_at.extend(places("secret_key", &SECRET_KEY_ENV));
         }
     }
-
-    // Profile file: explicitly chosen file or profile name means a problem with it is an error;
-    // the default file merely not existing is just one more place that came up empty.
-    let chosen_file = explicit
-        .shared_credentials_file
-        .clone()
-        .filter(|p| !p.as_os_str().is_empty())
-        .or_else(|| {
-            opts.first_env(&SHARED_CREDENTIALS_FILE_ENV)
-                .map(|(v, _)| PathBuf::from(v))
-        });
-    let chosen_profile = explicit
-        .profile
-        .clone()
-        .filter(|p| !p.is_empty())
-        .or_else(|| opts.first_env(&PROFILE_ENV).map(|(v, _)| v));
-    let explicit_choice = chosen_file.is_some() || chosen_profile.is_some();
-    let path = match chosen_file.or_else(|| {
-        opts.home_dir
-            .as_ref()
-            .map(|h| h.join(".aliyun").join("config.json"))
-    }) {
-        Some(path) => path,
-        None => {
-            looked_at.push(CredentialSource::ProfileFile {
-                path: PathBuf::from("~/.aliyun/config.json"),
-                reason: "no home directory is known".to_owned(),
-            });
-            return Err(CredentialError::Missing { looked_at });
-        }
-    };
-
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_choice => {
-            looked_at.push(CredentialSource::ProfileFile {
-                path,
-                reason: "file not found".to_owned(),
-            });
-            return Err(CredentialError::Missing { looked_at });
-        }
-        Err(e) => {
-            return Err(CredentialError::ProfileFile {
-                path,
-                reason: e.to_string(),
-            })
-        }
-    };
-    let config: CliConfig =
-        serde_json::from_str(&text).map_err(|e| CredentialError::ProfileFile {
-            path: path.clone(),
-            reason: format!(
-                "not a valid aliyun CLI config ({})",
-                super::models::describe_json_error(&e)
-            ),
-        })?;
-    let name = chosen_profile
-        .or_else(|| config.current.clone().filter(|c| !c.is_empty()))
-        .unwrap_or_else(|| "default".to_owned());
-    let Some(profile) = config.profiles.iter().find(|p| p.name == name) else {
-        return Err(CredentialError::ProfileNotFound {
-            path,
-            profile: name,
-            available: config.profiles.iter().map(|p| p.name.clone()).collect(),
-        });
-    };
-    let mode = if profile.mode.is_empty() {
-        "AK".to_owned()
-    } else {
-        profile.mode.clone()
-    };
-    let source = CredentialSource::Profile {
-        path: path.clone(),
-        profile: name.clone(),
-        mode: Some(mode.clone()),
-    };
-    let ctx = ProfileCtx {
-        path: &path,
-        name: &name,
-        mode: &mode,
-        profile,
-    };
-    let creds = match mode.as_str() {
-        "AK" => Credentials {
-            access_key_id: ctx.required(&profile.access_key_id, "access_key_id")?,
-            access_key_secret: ctx.required(&profile.access_key_secret, "access_key_secret")?,
-            security_token: None,
-        },
-        "StsToken" => Credentials {
-            access_key_id: ctx.required(&profile.access_key_id, "access_key_id")?,
-            access_key_secret: ctx.required(&profile.access_key_secret, "access_key_secret")?,
-            security_token: Some(ctx.required(&profile.sts_token, "sts_token")?),
-        },
-        "RamRoleArn" => assume_role(&ctx, opts).await?,
-        "EcsRamRole" => ecs_ram_role(profile, opts).await?,
-        _ => {
-            return Err(CredentialError::UnsupportedMode {
-                path,
-                profile: name,
-                mode,
-            })
-        }
-    };
-    Ok((creds, source))
+    profile::resolve(explicit, opts, looked_at).await
 }
 
 /// An explicit attribute, else the first set env variable of `envs`.
@@ -513,302 +398,10 @@ fn pick(
         .map(|(value, name)| (value, CredentialSource::Environment(name)))
 }
 
-/// The parts of `~/.aliyun/config.json` this provider reads; everything else is ignored.
-#[derive(Deserialize)]
-struct CliConfig {
-    #[serde(default)]
-    current: Option<String>,
-    #[serde(default)]
-    profiles: Vec<CliProfile>,
-}
-
-#[derive(Deserialize)]
-struct CliProfile {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    mode: String,
-    #[serde(default)]
-    access_key_id: String,
-    #[serde(default)]
-    access_key_secret: String,
-    #[serde(default)]
-    sts_token: String,
-    #[serde(default)]
-    ram_role_name: String,
-    #[serde(default)]
-    ram_role_arn: String,
-    #[serde(default)]
-    ram_session_name: String,
-    #[serde(default)]
-    expired_seconds: Option<Value>,
-}
-
-struct ProfileCtx<'a> {
-    path: &'a Path,
-    name: &'a str,
-    mode: &'a str,
-    profile: &'a CliProfile,
-}
-
-impl ProfileCtx<'_> {
-    fn required(&self, value: &str, field: &'static str) -> Result<String, CredentialError> {
-        if value.is_empty() {
-            Err(CredentialError::IncompleteProfile {
-                path: self.path.to_owned(),
-                profile: self.name.to_owned(),
-                mode: self.mode.to_owned(),
-                field,
-            })
-        } else {
-            Ok(value.to_owned())
-        }
-    }
-}
-
-fn http_client(opts: &ResolveOptions, base: &str) -> Result<reqwest::Client, String> {
-    let mut builder = reqwest::Client::builder()
-        .timeout(opts.http_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "terraform-provider-dbs/",
-            env!("CARGO_PKG_VERSION")
-        ));
-    if is_local(base) {
-        // A proxy cannot reach our loopback or link-local endpoints anyway.
-        builder = builder.no_proxy();
-    }
-    builder.build().map_err(|e| e.to_string())
-}
-
-/// Loopback (tests) and the metadata service's own address never go via a proxy.
-fn is_local(base: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base) else {
-        return false;
-    };
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-    {
-        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.octets() == [100, 100, 100, 200],
-        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback(),
-        Err(_) => false,
-    }
-}
-
-/// `RamRoleArn`: sign an STS `AssumeRole` call with the profile's keys.
-async fn assume_role(
-    ctx: &ProfileCtx<'_>,
-    opts: &ResolveOptions,
-) -> Result<Credentials, CredentialError> {
-    let profile = ctx.profile;
-    let access_key_id = ctx.required(&profile.access_key_id, "access_key_id")?;
-    let access_key_secret = ctx.required(&profile.access_key_secret, "access_key_secret")?;
-    let role_arn = ctx.required(&profile.ram_role_arn, "ram_role_arn")?;
-    let session_name = if profile.ram_session_name.is_empty() {
-        DEFAULT_SESSION_NAME.to_owned()
-    } else {
-        profile.ram_session_name.clone()
-    };
-    let duration = profile
-        .expired_seconds
-        .as_ref()
-        .and_then(|v| match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        })
-        .filter(|d| *d > 0)
-        .unwrap_or(DEFAULT_DURATION_SECONDS);
-    let endpoint = opts
-        .sts_endpoint
-        .clone()
-        .unwrap_or_else(|| DEFAULT_STS_ENDPOINT.to_owned());
-    let endpoint = endpoint.trim_end_matches('/').to_owned();
-    let fail = |detail: String| CredentialError::AssumeRole {
-        role_arn: role_arn.clone(),
-        endpoint: endpoint.clone(),
-        detail,
-    };
-
-    let nonce = new_nonce();
-    let mut params = vec![
-        ("Action".to_owned(), "AssumeRole".to_owned()),
-        ("RoleArn".to_owned(), role_arn.clone()),
-        ("RoleSessionName".to_owned(), session_name),
-        ("DurationSeconds".to_owned(), duration.to_string()),
-    ];
-    params.extend(signing::common_parameters(&signing::CommonParams {
-        version: STS_VERSION,
-        access_key_id: &access_key_id,
-        security_token: None,
-        region_id: None,
-        nonce: &nonce,
-        timestamp: time::OffsetDateTime::now_utc(),
-    }));
-    let body = signing::encode_pairs(&signing::signed_parameters(
-        "POST",
-        params,
-        &access_key_secret,
-    ));
-    let client = http_client(opts, &endpoint).map_err(&fail)?;
-    let response = client
-        .post(format!("{endpoint}/"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| fail(transport_detail(e)))?;
-    let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| fail(transport_detail(e)))?;
-    if let Some(api) = ApiError::from_response(status, &bytes) {
-        return Err(fail(api.to_string()));
-    }
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&bytes) else {
-        return Err(fail(format!(
-            "HTTP {status} with a body that is not a JSON object"
-        )));
-    };
-    let creds = obj.get("Credentials").and_then(Value::as_object);
-    let field = |name: &str| {
-        creds
-            .and_then(|c| c.get(name))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    match (
-        field("AccessKeyId"),
-        field("AccessKeySecret"),
-        field("SecurityToken"),
-    ) {
-        (Some(id), Some(secret), Some(token)) => {
-            log::debug!("assumed role {role_arn} via {endpoint}");
-            Ok(Credentials {
-                access_key_id: id,
-                access_key_secret: secret,
-                security_token: Some(token),
-            })
-        }
-        _ => Err(fail(format!(
-            "HTTP {status}: the answer lacks Credentials.AccessKeyId, AccessKeySecret or SecurityToken (RequestId {})",
-            obj.get("RequestId").and_then(Value::as_str).unwrap_or("unknown")
-        ))),
-    }
-}
-
-/// `EcsRamRole`: ask the instance metadata service, discovering the role name when the profile
-/// does not set one.
-async fn ecs_ram_role(
-    profile: &CliProfile,
-    opts: &ResolveOptions,
-) -> Result<Credentials, CredentialError> {
-    let endpoint = opts
-        .metadata_endpoint
-        .clone()
-        .unwrap_or_else(|| DEFAULT_METADATA_ENDPOINT.to_owned());
-    let endpoint = endpoint.trim_end_matches('/').to_owned();
-    let fail = |detail: String| CredentialError::Metadata {
-        endpoint: endpoint.clone(),
-        detail,
-    };
-    let client = http_client(opts, &endpoint).map_err(&fail)?;
-    let get = |path: String| {
-        let client = client.clone();
-        let url = format!("{endpoint}{path}");
-        async move {
-            let response = client.get(&url).send().await.map_err(transport_detail)?;
-            let status = response.status();
-            let text = response.text().await.map_err(transport_detail)?;
-            if status.is_success() {
-                Ok(text)
-            } else {
-                Err(format!("GET {path} answered HTTP {}", status.as_u16()))
-            }
-        }
-    };
-
-    let role = if profile.ram_role_name.is_empty() {
-        let listing = get(METADATA_CREDENTIALS_PATH.to_owned())
-            .await
-            .map_err(&fail)?;
-        match listing.lines().map(str::trim).find(|l| !l.is_empty()) {
-            Some(role) => role.to_owned(),
-            None => return Err(fail("no RAM role is attached to this instance".to_owned())),
-        }
-    } else {
-        profile.ram_role_name.clone()
-    };
-    let path = format!(
-        "{METADATA_CREDENTIALS_PATH}{}",
-        signing::percent_encode(&role)
-    );
-    let text = get(path.clone()).await.map_err(&fail)?;
-    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&text) else {
-        return Err(fail(format!("GET {path} did not answer a JSON object")));
-    };
-    if let Some(code) = obj.get("Code").and_then(Value::as_str) {
-        if code != "Success" {
-            return Err(fail(format!("GET {path} answered Code {code:?}")));
-        }
-    }
-    let field = |name: &str| {
-        obj.get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    match (
-        field("AccessKeyId"),
-        field("AccessKeySecret"),
-        field("SecurityToken"),
-    ) {
-        (Some(id), Some(secret), Some(token)) => {
-            log::debug!("got credentials of RAM role {role} from {endpoint}");
-            Ok(Credentials {
-                access_key_id: id,
-                access_key_secret: secret,
-                security_token: Some(token),
-            })
-        }
-        _ => Err(fail(format!(
-            "GET {path} lacks AccessKeyId, AccessKeySecret or SecurityToken"
-        ))),
-    }
-}
-
-/// A transport failure in words, without the URL's query (which could carry a signature).
-fn transport_detail(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "transport error"
-    };
-    let e = e.without_url();
-    format!("{kind}: {e}")
-}
-
-/// A fresh random nonce (128 bits, hex) for one request.
-pub(crate) fn new_nonce() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn opts(env: &[(&str, &str)]) -> ResolveOptions {
         ResolveOptions {
@@ -1172,12 +765,5 @@ mod tests {
             );
         }
         assert!(format!("{c:?}").contains("\"id\""));
-    }
-
-    #[test]
-    fn nonces_are_fresh() {
-        let a = new_nonce();
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, new_nonce());
     }
 }
