@@ -26,11 +26,30 @@ pub fn decode_dynamic_value(
         return Ok(Value::Null);
     }
     cty::decode(&value.msgpack, ty).map_err(|e| {
-        Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             "Invalid value from Terraform",
             format!("The provider could not decode a value sent by Terraform: {e}"),
-        )
+        );
+        if e.path().is_root() {
+            diagnostic
+        } else {
+            diagnostic.at(attribute_path_of(e.path()))
+        }
     })
+}
+
+/// A codec path as a diagnostic path, so Terraform underlines the attribute.
+fn attribute_path_of(path: &cty::Path) -> AttributePath {
+    AttributePath(
+        path.steps()
+            .iter()
+            .map(|step| match step {
+                cty::PathStep::Attribute(name) => PathStep::Attribute(name.clone()),
+                cty::PathStep::Key(key) => PathStep::Key(key.clone()),
+                cty::PathStep::Index(index) => PathStep::Index(*index),
+            })
+            .collect(),
+    )
 }
 
 /// Encodes a value for Terraform.
@@ -191,6 +210,24 @@ mod tests {
             wire::schema::object::NestingMode::List as i32
         );
         assert_eq!(nested.attributes[0].name, "d");
+    }
+
+    #[test]
+    fn decode_errors_point_at_the_attribute() {
+        let ty = CtyType::object([("page_size", CtyType::Number)]);
+        // {"page_size": "x"}: a string where a number belongs.
+        let bytes = [
+            0x81, 0xa9, b'p', b'a', b'g', b'e', b'_', b's', b'i', b'z', b'e', 0xa1, b'x',
+        ];
+        let err = decode_dynamic_value(
+            Some(&wire::DynamicValue {
+                msgpack: bytes.to_vec(),
+                json: vec![],
+            }),
+            &ty,
+        )
+        .unwrap_err();
+        assert_eq!(err.attribute, Some(AttributePath::root("page_size")));
     }
 
     #[test]
