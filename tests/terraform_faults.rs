@@ -77,7 +77,8 @@ fn assert_no_panic(tf: Tf, text: &str) {
         "RUST_BACKTRACE",
         "goroutine ",
         "Terraform crashed",
-        "plugin exited",
+        // What Terraform says when a provider dies under it.
+        "Plugin did not respond",
     ] {
         assert!(!text.contains(needle), "{tf:?}: {needle:?} in\n{text}");
     }
@@ -287,6 +288,7 @@ fn interrupted_read(tf: Tf, ctrl_c: CtrlC) {
     let what = format!("{tf:?} plan interrupted ({ctrl_c:?})");
     let (status, out) = run.finish_within(DEADLINE, &what);
     let took = signalled.elapsed();
+    eprintln!("{what}: Terraform exited {took:?} after SIGINT");
     let text = flat(&out.all());
     assert!(
         took < Duration::from_secs(5),

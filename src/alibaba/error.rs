@@ -77,7 +77,8 @@ impl ApiError {
         };
         Some(ApiError {
             code: code.unwrap_or_else(|| "Unknown".to_owned()),
-            message: message.unwrap_or_default(),
+            // The gateway may quote its string-to-sign, tokens included.
+            message: super::signing::redact_server_text(&message.unwrap_or_default()),
             request_id,
             host_id,
             http_status,

@@ -78,8 +78,8 @@ fn diagnostic(d: &Diagnostic) -> wire::Diagnostic {
             Severity::Error => wire::diagnostic::Severity::Error,
             Severity::Warning => wire::diagnostic::Severity::Warning,
         } as i32,
-        summary: d.summary.clone(),
-        detail: d.detail.clone(),
+        summary: super::logging::mask(&d.summary),
+        detail: super::logging::mask(&d.detail),
         attribute: d.attribute.as_ref().map(attribute_path),
     }
 }

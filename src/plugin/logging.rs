@@ -21,17 +21,44 @@ pub const LEVEL_VARIABLES: [&str; 3] = ["TF_LOG_PROVIDER_DBS", "TF_LOG_PROVIDER"
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 static LOGGER: OnceLock<HclogLogger> = OnceLock::new();
 
-/// Masks `secret` in all later log lines. Short values are ignored: masking
-/// "a" would shred every message without protecting anything.
+/// Masks `secret` in all later log lines and diagnostics, also in its
+/// percent-encoded forms (once and twice, as signed query strings carry
+/// values). Short values are ignored: masking "a" would shred every message
+/// without protecting anything.
 pub fn redact(secret: &str) {
     if secret.len() < 4 {
         return;
     }
+    let once = percent_encode(secret);
+    let twice = percent_encode(&once);
     if let Ok(mut secrets) = SECRETS.write() {
-        if !secrets.iter().any(|s| s == secret) {
-            secrets.push(secret.to_string());
+        for form in [secret.to_string(), once, twice] {
+            if !secrets.contains(&form) {
+                secrets.push(form);
+            }
+        }
+        // Longest first, so a form is never half-masked by a shorter one.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved set.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
+    out
+}
+
+/// `text` with every registered secret replaced by `***`; the SDK applies it
+/// to diagnostics too, since those end up in CI logs.
+pub fn mask(text: &str) -> String {
+    mask_secrets(text)
 }
 
 /// Parses a Terraform log level. Terraform treats any other non-empty value
@@ -187,5 +214,12 @@ mod tests {
         );
         assert!(!line.contains("s3cr3t-value-for-test"), "{line}");
         assert!(line.contains("key=*** ab"), "{line}");
+    }
+
+    #[test]
+    fn encoded_forms_are_masked_too() {
+        redact("tok/en+1");
+        let text = "raw tok/en+1 once tok%2Fen%2B1 twice tok%252Fen%252B1";
+        assert_eq!(mask(text), "raw *** once *** twice ***");
     }
 }

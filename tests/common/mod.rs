@@ -5,4 +5,5 @@ pub mod emulator;
 pub mod plugin;
 pub mod process;
 pub mod recorder;
+pub mod release;
 pub mod terraform;

@@ -103,7 +103,8 @@ impl Background {
     }
 
     fn output(&mut self, status: ExitStatus) -> TfOutput {
-        let join = |h: Option<JoinHandle<Vec<u8>>>| h.map(|h| h.join().unwrap()).unwrap_or_default();
+        let join =
+            |h: Option<JoinHandle<Vec<u8>>>| h.map(|h| h.join().unwrap()).unwrap_or_default();
         TfOutput::from(Output {
             status,
             stdout: join(self.stdout.take()),
@@ -191,17 +192,24 @@ pub fn descendants(pid: u32) -> Vec<Proc> {
 
 /// Live provider processes (by executable name) below `pid`.
 pub fn providers_below(pid: u32, executable: &Path) -> Vec<Proc> {
-    let name = executable.file_name().unwrap().to_string_lossy().into_owned();
+    let name = executable
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     descendants(pid)
         .into_iter()
-        .filter(|p| Path::new(&p.program).file_name().is_some_and(|n| n == name.as_str()))
+        .filter(|p| {
+            Path::new(&p.program)
+                .file_name()
+                .is_some_and(|n| n == name.as_str())
+        })
         .collect()
 }
 
 /// Whether `process` is still running: same pid, same program, not a zombie.
 pub fn is_running(process: &Proc) -> bool {
-    read_proc(process.pid)
-        .is_some_and(|(p, state)| state != 'Z' && p.program == process.program)
+    read_proc(process.pid).is_some_and(|(p, state)| state != 'Z' && p.program == process.program)
 }
 
 /// Polls `condition` every 20 ms for up to `limit`; true if it became true.

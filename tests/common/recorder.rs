@@ -34,9 +34,7 @@ impl Recorder {
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let addr = listener.local_addr().unwrap();
         let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let log = sent.clone();

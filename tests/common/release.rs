@@ -171,7 +171,10 @@ impl Drop for Served {
     }
 }
 
-fn client_config(server: &CertificateDer<'static>, presented: Option<&Identity>) -> rustls::ClientConfig {
+fn client_config(
+    server: &CertificateDer<'static>,
+    presented: Option<&Identity>,
+) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -213,7 +216,9 @@ impl ServerCertVerifier for Pinned {
         if end_entity.as_ref() == self.cert.as_ref() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("not the announced certificate".into()))
+            Err(rustls::Error::General(
+                "not the announced certificate".into(),
+            ))
         }
     }
 
