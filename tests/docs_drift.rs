@@ -16,8 +16,12 @@ fn check(path: &Path, rendered: &str, schema: &Schema) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, rendered).unwrap();
     }
-    let on_disk = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run UPDATE_DOCS=1 cargo test --test docs_drift)", path.display()));
+    let on_disk = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run UPDATE_DOCS=1 cargo test --test docs_drift)",
+            path.display()
+        )
+    });
     let mut documented = documented_paths(&on_disk);
     let mut in_schema = schema.attribute_paths();
     documented.sort();

@@ -356,12 +356,12 @@ async fn configure(
     url: &str,
 ) {
     let block = schema.provider.as_ref().unwrap().block.as_ref().unwrap();
-    let ty = cty::CtyType::object(
-        block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), cty::CtyType::from_json_bytes(&a.r#type).unwrap())),
-    );
+    let ty = cty::CtyType::object(block.attributes.iter().map(|a| {
+        (
+            a.name.clone(),
+            cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
+        )
+    }));
     let config = null_config(
         &ty,
         &[
@@ -408,7 +408,10 @@ fn read_request(ty: &cty::CtyType) -> wire::read_data_source::Request {
 #[tokio::test]
 async fn read_data_source_over_mtls_grpc() {
     let emulator = Emulator::start(EmulatorConfig {
-        tasks: TaskSource::Generated { count: 250, seed: 3 },
+        tasks: TaskSource::Generated {
+            count: 250,
+            seed: 3,
+        },
         ..EmulatorConfig::default()
     })
     .await
@@ -427,12 +430,19 @@ async fn read_data_source_over_mtls_grpc() {
         .await
         .unwrap()
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
     let state = cty::decode(&response.state.unwrap().msgpack, &ty).unwrap();
     assert_eq!(state.attr("total_count").as_i64(), Some(250));
     let tasks = state.attr("tasks").as_elements().unwrap();
     assert_eq!(tasks.len(), 250);
-    let mut ids: Vec<&str> = tasks.iter().map(|t| t.attr("id").as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = tasks
+        .iter()
+        .map(|t| t.attr("id").as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 250, "every task exactly once");
