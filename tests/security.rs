@@ -25,8 +25,9 @@ use terraform_provider_dbs::plugin::wire::tfplugin6::{
 };
 
 use common::emulator::{sample_fixture, RunningEmulator};
+use common::plugin::{spawn_plugin_binary, ClientIdentity, PluginProcess, Presented};
 use common::recorder::Recorder;
-use common::release::{release_binary, serve, Identity, Served};
+use common::release::release_binary;
 use common::terraform::{Tf, TfOutput, Workspace, ALL};
 
 const ACCESS_KEY: &str = "LTAI5tSecurityTestKeyId";
@@ -367,8 +368,8 @@ fn plain_http_to_a_remote_host_is_refused_before_any_traffic() {
 /// GetMetadata over a channel presenting `presented`; any failure (TLS,
 /// transport or status) is an error.
 async fn metadata(
-    served: &Served,
-    presented: Option<&Identity>,
+    served: &PluginProcess,
+    presented: Presented<'_>,
 ) -> Result<wire::get_metadata::Response, String> {
     let channel = served.connect(presented).await.map_err(|e| e.to_string())?;
     let mut client = ProviderClient::new(channel);
@@ -405,19 +406,19 @@ fn release_binary_refuses_clients_without_the_announced_certificate() {
         .enable_all()
         .build()
         .unwrap();
-    let served = serve(&binary);
+    let served = spawn_plugin_binary(&binary, &[]);
     runtime.block_on(async {
         assert!(
-            metadata(&served, None).await.is_err(),
+            metadata(&served, Presented::Nothing).await.is_err(),
             "a client without a certificate got an answer"
         );
-        let stranger = Identity::generate();
+        let stranger = ClientIdentity::terraform_like();
         assert!(
-            metadata(&served, Some(&stranger)).await.is_err(),
+            metadata(&served, Presented::The(&stranger)).await.is_err(),
             "a client with another certificate got an answer"
         );
         // The refusals are the provider's choice, not a broken binary.
-        let answer = metadata(&served, Some(&served.identity))
+        let answer = metadata(&served, Presented::The(&served.identity))
             .await
             .expect("the announced certificate is accepted");
         assert_eq!(answer.data_sources[0].type_name, "dbs_restore_tasks");

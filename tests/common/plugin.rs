@@ -69,8 +69,13 @@ pub fn provider_binary() -> PathBuf {
 
 /// Starts the provider with Terraform's environment and reads the handshake.
 pub fn spawn_plugin(extra_env: &[(&str, &str)]) -> PluginProcess {
+    spawn_plugin_binary(&provider_binary(), extra_env)
+}
+
+/// Like [`spawn_plugin`], for another build of the provider (e.g. release).
+pub fn spawn_plugin_binary(binary: &std::path::Path, extra_env: &[(&str, &str)]) -> PluginProcess {
     let identity = ClientIdentity::terraform_like();
-    let mut command = Command::new(provider_binary());
+    let mut command = Command::new(binary);
     command
         .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
