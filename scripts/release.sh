@@ -9,8 +9,8 @@
 #
 # usage: scripts/release.sh [--profile release|debug] [--binary PATH] [--out DIR]
 #   --profile  cargo profile to build (default: release; env DBS_RELEASE_PROFILE)
-#   --binary   package this already built binary, without running cargo
-#              (env DBS_RELEASE_BINARY); it must report the Cargo.toml version
+#   --binary   package this already built binary, without running cargo; it
+#              must report the Cargo.toml version
 #   --out      output directory (default: dist/ in the repository; env DBS_RELEASE_OUT)
 #
 # The zip is reproducible: its one entry has mode 0755 and the time of
@@ -28,7 +28,7 @@ source "$repo/scripts/lib/common.sh"
 usage() { sed -n '10,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; }
 
 profile=${DBS_RELEASE_PROFILE:-release}
-binary=${DBS_RELEASE_BINARY:-}
+binary=
 out=${DBS_RELEASE_OUT:-$repo/dist}
 while [[ $# -gt 0 ]]; do
     case $1 in
