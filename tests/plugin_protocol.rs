@@ -55,6 +55,21 @@ fn null_config(ty: &cty::CtyType, set: &[(&str, Value)]) -> Value {
     }))
 }
 
+async fn validate_restore_tasks(
+    provider: &mut ProviderClient<tonic::transport::Channel>,
+    config: wire::DynamicValue,
+) -> Vec<wire::Diagnostic> {
+    provider
+        .validate_data_resource_config(wire::validate_data_resource_config::Request {
+            type_name: "dbs_restore_tasks".into(),
+            config: Some(config),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics
+}
+
 #[tokio::test]
 async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
     let mut plugin = spawn_plugin(&[]);
@@ -120,15 +135,7 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
 
     // An invalid config: the diagnostic names the attribute.
     let bad = null_config(&ty, &[("page_size", Value::Number(0.into()))]);
-    let diags = provider
-        .validate_data_resource_config(wire::validate_data_resource_config::Request {
-            type_name: "dbs_restore_tasks".into(),
-            config: Some(encode(&bad)),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .diagnostics;
+    let diags = validate_restore_tasks(&mut provider, encode(&bad)).await;
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert_eq!(diags[0].severity, wire::diagnostic::Severity::Error as i32);
     let step = &diags[0].attribute.as_ref().unwrap().steps[0];
@@ -147,15 +154,7 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
             ("name_regex", Value::Unknown),
         ],
     );
-    let diags = provider
-        .validate_data_resource_config(wire::validate_data_resource_config::Request {
-            type_name: "dbs_restore_tasks".into(),
-            config: Some(encode(&unknown)),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .diagnostics;
+    let diags = validate_restore_tasks(&mut provider, encode(&unknown)).await;
     assert!(diags.is_empty(), "{diags:?}");
 
     let provider_ty = {

@@ -114,14 +114,7 @@ pub fn handshake_line(address: &Address, server_cert_der: Option<&[u8]>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: std::collections::HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
+    use crate::plugin::test_env::env;
 
     #[test]
     fn missing_or_wrong_cookie_is_refused() {

@@ -282,15 +282,8 @@ impl AsyncWrite for RawConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::test_env::env;
     use std::os::unix::fs::PermissionsExt;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: std::collections::HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     #[test]
     fn transport_selection() {

@@ -20,6 +20,8 @@ pub mod provider_api;
 pub mod provider_service;
 pub mod schema;
 pub mod serve;
+#[cfg(test)]
+mod test_env;
 pub mod tls;
 #[doc(hidden)]
 pub mod wire;

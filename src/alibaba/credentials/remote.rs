@@ -126,28 +126,16 @@ pub(super) async fn assume_role(
             "HTTP {status} with a body that is not a JSON object"
         )));
     };
-    let creds = obj.get("Credentials").and_then(Value::as_object);
-    let field = |name: &str| {
-        creds
-            .and_then(|c| c.get(name))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    match (
-        field("AccessKeyId"),
-        field("AccessKeySecret"),
-        field("SecurityToken"),
-    ) {
-        (Some(id), Some(secret), Some(token)) => {
+    match obj
+        .get("Credentials")
+        .and_then(Value::as_object)
+        .and_then(temporary_credentials)
+    {
+        Some(credentials) => {
             log::debug!("assumed role {role_arn} via {endpoint}");
-            Ok(Credentials {
-                access_key_id: id,
-                access_key_secret: secret,
-                security_token: Some(token),
-            })
+            Ok(credentials)
         }
-        _ => Err(fail(format!(
+        None => Err(fail(format!(
             "HTTP {status}: the answer lacks Credentials.AccessKeyId, AccessKeySecret or SecurityToken (RequestId {})",
             obj.get("RequestId").and_then(Value::as_str).unwrap_or("unknown")
         ))),
@@ -209,29 +197,31 @@ pub(super) async fn ecs_ram_role(
             return Err(fail(format!("GET {path} answered Code {code:?}")));
         }
     }
+    match temporary_credentials(&obj) {
+        Some(credentials) => {
+            log::debug!("got credentials of RAM role {role} from {endpoint}");
+            Ok(credentials)
+        }
+        None => Err(fail(format!(
+            "GET {path} lacks AccessKeyId, AccessKeySecret or SecurityToken"
+        ))),
+    }
+}
+
+/// STS and the metadata service describe temporary credentials with the
+/// same three fields; all three must be present and non-empty.
+fn temporary_credentials(obj: &serde_json::Map<String, Value>) -> Option<Credentials> {
     let field = |name: &str| {
         obj.get(name)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    match (
-        field("AccessKeyId"),
-        field("AccessKeySecret"),
-        field("SecurityToken"),
-    ) {
-        (Some(id), Some(secret), Some(token)) => {
-            log::debug!("got credentials of RAM role {role} from {endpoint}");
-            Ok(Credentials {
-                access_key_id: id,
-                access_key_secret: secret,
-                security_token: Some(token),
-            })
-        }
-        _ => Err(fail(format!(
-            "GET {path} lacks AccessKeyId, AccessKeySecret or SecurityToken"
-        ))),
-    }
+    Some(Credentials {
+        access_key_id: field("AccessKeyId")?,
+        access_key_secret: field("AccessKeySecret")?,
+        security_token: Some(field("SecurityToken")?),
+    })
 }
 
 /// A transport failure in words, without the URL's query (which could carry a signature).
