@@ -56,6 +56,15 @@ pub enum EncodeErrorKind {
     /// An object value has an attribute its type does not.
     #[error("attribute {} is not part of the object type", clip(.0))]
     UnsupportedAttribute(String),
+    /// A [`ListEncoder`](super::ListEncoder) got another number of elements
+    /// than it announced.
+    #[error("announced a list of {expected} elements, got {found}")]
+    ListLength {
+        /// Elements announced.
+        expected: usize,
+        /// Elements pushed.
+        found: usize,
+    },
     /// A tuple value has the wrong number of elements.
     #[error("expected a tuple of {expected} elements, found {found}")]
     TupleLength {
@@ -160,6 +169,11 @@ pub fn encode_into(
 
 type Result<T> = std::result::Result<T, EncodeError>;
 
+/// Writes the array header for `n` elements, as the encoder does.
+pub(super) fn write_array_len(out: &mut Vec<u8>, n: usize) -> Result<()> {
+    Encoder { out }.array_len(n)
+}
+
 struct Encoder<'o> {
     out: &'o mut Vec<u8>,
 }
@@ -175,6 +189,9 @@ impl Encoder<'_> {
             return self.dynamic(value, conc, depth);
         }
         match (ty, value) {
+            (_, Value::Encoded(e)) if e.ty == *ty || e.ty == *conc => {
+                self.out.extend_from_slice(&e.bytes)
+            }
             (_, Value::Null) => self.marker(Marker::Null),
             (_, Value::Unknown) => self.out.extend_from_slice(&UNKNOWN),
             (CtyType::Bool, Value::Bool(true)) => self.marker(Marker::True),

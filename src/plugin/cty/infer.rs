@@ -93,6 +93,7 @@ fn guided(schema: &CtyType, value: &Value, depth: usize) -> Result<CtyType> {
                 })
                 .collect::<Result<_>>()?,
         ),
+        (CtyType::Dynamic, Value::Encoded(e)) => e.ty().clone(),
         (CtyType::Dynamic, Value::Tuple(es)) => CtyType::Tuple(
             es.iter()
                 .enumerate()

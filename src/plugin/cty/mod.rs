@@ -17,6 +17,7 @@ mod decode;
 mod encode;
 mod exact;
 mod infer;
+mod list_encoder;
 mod number;
 mod path;
 mod types;
@@ -29,10 +30,11 @@ mod proptests;
 
 pub use decode::{decode, DecodeError, DecodeErrorKind};
 pub use encode::{encode, encode_into, EncodeError, EncodeErrorKind};
+pub use list_encoder::ListEncoder;
 pub use number::{Number, NumberError, MAX_DECIMAL_EXPONENT};
 pub use path::{Path, PathStep};
 pub use types::{CtyType, TypeJsonError};
-pub use value::Value;
+pub use value::{Encoded, Value};
 
 /// How many containers (lists, sets, maps, objects, tuples, and the
 /// `[type, value]` wrapper of a dynamic value) may nest. Schemas never come

@@ -36,8 +36,9 @@ enum Repr {
     /// Values that are exactly a float64 but not an i64. NaN only gets in
     /// through `From<f64>`; the encoder refuses it.
     Float(f64),
-    /// Everything else.
-    Decimal(Decimal),
+    /// Everything else; boxed because it is rare and would otherwise make
+    /// every `Value` 16 bytes larger (10,000-job states hold 280,000 of them).
+    Decimal(Box<Decimal>),
 }
 
 /// `±digits × 10^exponent`, with `digits` free of leading and trailing zeros.
@@ -149,11 +150,11 @@ impl Number {
         }
         match exact_f64(digits, exponent) {
             Some(f) => Self(Repr::Float(if negative { -f } else { f })),
-            None => Self(Repr::Decimal(Decimal {
+            None => Self(Repr::Decimal(Box::new(Decimal {
                 negative,
                 digits: digits.into(),
                 exponent,
-            })),
+            }))),
         }
     }
 

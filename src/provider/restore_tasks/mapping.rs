@@ -5,8 +5,8 @@ use crate::alibaba::RestoreTask;
 use crate::plugin::cty::Value;
 use crate::provider::time_format::format_rfc3339_ms;
 
-fn string(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+fn string(v: Option<String>) -> Value {
+    v.map_or(Value::Null, Value::String)
 }
 
 fn number(v: Option<i64>) -> Value {
@@ -19,59 +19,60 @@ fn rfc3339(v: Option<i64>) -> Value {
 }
 
 /// The API writes the literal string `"NULL"` when a job has no error.
-fn error_message(v: &Option<String>) -> Value {
+fn error_message(v: Option<String>) -> Value {
     match v.as_deref() {
         None | Some("NULL") | Some("") => Value::Null,
-        Some(s) => Value::String(s.to_string()),
+        Some(_) => string(v),
     }
 }
 
-/// The `tasks` element for `task`.
-pub(crate) fn task_value(task: &RestoreTask) -> Value {
+/// The `tasks` element for `task`. Takes the task by value so its strings
+/// move into the result: a 10,000-job read never holds two copies.
+pub(crate) fn task_value(task: RestoreTask) -> Value {
     Value::object([
-        ("id", string(&task.restore_task_id)),
-        ("name", string(&task.restore_task_name)),
-        ("status", string(&task.restore_status)),
-        ("backup_plan_id", string(&task.backup_plan_id)),
-        ("backup_set_id", string(&task.backup_set_id)),
+        ("id", string(task.restore_task_id)),
+        ("name", string(task.restore_task_name)),
+        ("status", string(task.restore_status)),
+        ("backup_plan_id", string(task.backup_plan_id)),
+        ("backup_set_id", string(task.backup_set_id)),
         ("backup_gateway_id", number(task.backup_gateway_id)),
-        ("restore_dir", string(&task.restore_dir)),
-        ("restore_objects", string(&task.restore_objects)),
+        ("restore_dir", string(task.restore_dir)),
+        ("restore_objects", string(task.restore_objects)),
         ("restore_timestamp", number(task.restore_time)),
         ("restore_time", rfc3339(task.restore_time)),
         ("create_timestamp", number(task.restore_task_create_time)),
         ("create_time", rfc3339(task.restore_task_create_time)),
         ("finish_timestamp", number(task.restore_task_finish_time)),
         ("finish_time", rfc3339(task.restore_task_finish_time)),
-        ("cross_aliyun_id", string(&task.cross_aliyun_id)),
-        ("cross_role_name", string(&task.cross_role_name)),
+        ("cross_aliyun_id", string(task.cross_aliyun_id)),
+        ("cross_role_name", string(task.cross_role_name)),
         (
             "destination_endpoint_region",
-            string(&task.destination_endpoint_region),
+            string(task.destination_endpoint_region),
         ),
         (
             "destination_endpoint_instance_type",
-            string(&task.destination_endpoint_instance_type),
+            string(task.destination_endpoint_instance_type),
         ),
         (
             "destination_endpoint_instance_id",
-            string(&task.destination_endpoint_instance_id),
+            string(task.destination_endpoint_instance_id),
         ),
         (
             "destination_endpoint_ip_port",
-            string(&task.destination_endpoint_ip_port),
+            string(task.destination_endpoint_ip_port),
         ),
         (
             "destination_endpoint_database_name",
-            string(&task.destination_endpoint_database_name),
+            string(task.destination_endpoint_database_name),
         ),
         (
             "destination_endpoint_user_name",
-            string(&task.destination_endpoint_user_name),
+            string(task.destination_endpoint_user_name),
         ),
         (
             "destination_endpoint_oracle_sid",
-            string(&task.destination_endpoint_oracle_sid),
+            string(task.destination_endpoint_oracle_sid),
         ),
         (
             "full_data_restore_progress",
@@ -89,30 +90,44 @@ pub(crate) fn task_value(task: &RestoreTask) -> Value {
             "continuous_restore_progress",
             number(task.continuous_restore_progress),
         ),
-        ("error_message", error_message(&task.err_message)),
+        ("error_message", error_message(task.err_message)),
     ])
 }
 
-/// The same element as JSON, for `output_file`: what `jsonencode()` of the
-/// `tasks` attribute would produce.
-pub(crate) fn task_json(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null | Value::Unknown => serde_json::Value::Null,
-        Value::Bool(b) => (*b).into(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into(),
-            None => serde_json::Number::from_f64(n.as_f64())
-                .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        },
-        Value::String(s) => s.clone().into(),
-        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-            items.iter().map(task_json).collect()
+/// A value as JSON, serialized on the fly for `output_file`: what
+/// `jsonencode()` of the `tasks` attribute would produce, without building a
+/// second tree of 10,000 jobs in memory.
+pub(crate) struct JsonView<'a>(pub &'a Value);
+
+impl serde::Serialize for JsonView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Null | Value::Unknown => serializer.serialize_none(),
+            Value::Encoded(_) => Err(serde::ser::Error::custom(
+                "a pre-encoded value has no JSON form",
+            )),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => serializer.serialize_i64(i),
+                None => serializer.serialize_f64(n.as_f64()),
+            },
+            Value::String(s) => serializer.serialize_str(s),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&JsonView(item))?;
+                }
+                seq.end()
+            }
+            Value::Map(m) | Value::Object(m) => {
+                let mut map = serializer.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, &JsonView(v))?;
+                }
+                map.end()
+            }
         }
-        Value::Map(m) | Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| (k.clone(), task_json(v)))
-            .collect::<serde_json::Map<_, _>>()
-            .into(),
     }
 }
 
@@ -130,7 +145,7 @@ mod tests {
             err_message: Some("NULL".into()),
             ..RestoreTask::default()
         };
-        let v = task_value(&task);
+        let v = task_value(task);
         let schema = crate::provider::restore_tasks::schema::schema();
         let paths = schema.attribute_paths();
         let fields: Vec<_> = paths
@@ -149,7 +164,7 @@ mod tests {
         assert!(v.attr("error_message").is_null());
         assert!(v.attr("finish_time").is_null());
         assert!(v.attr("cross_role_name").is_null());
-        let json = task_json(&v);
+        let json = serde_json::to_value(JsonView(&v)).unwrap();
         assert_eq!(json["create_timestamp"], 1_700_000_000_000i64);
         assert_eq!(json["error_message"], serde_json::Value::Null);
     }
@@ -161,7 +176,7 @@ mod tests {
             ..RestoreTask::default()
         };
         assert_eq!(
-            task_value(&task).attr("error_message").as_str(),
+            task_value(task).attr("error_message").as_str(),
             Some("disk full")
         );
     }

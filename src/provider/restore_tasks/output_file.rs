@@ -1,57 +1,133 @@
-//! `output_file`: the tasks as JSON, written so that readers never see a
-//! half-written file (temporary file in the same directory, then rename).
+//! `output_file`: the tasks as a JSON array, streamed element by element
+//! into a temporary file in the same directory and renamed into place only
+//! when complete, so readers never see a half-written file and a 10,000-job
+//! read never holds the whole document in memory.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-/// Writes `json` to `path` atomically, creating missing parent directories.
-pub(crate) fn write_atomically(path: &Path, json: &serde_json::Value) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("output_file names a directory"))?;
-    let temp = dir.join(format!(
-        ".{}.{:016x}.tmp",
-        file_name.to_string_lossy(),
-        rand::random::<u64>()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        serde_json::to_writer_pretty(&mut file, json)?;
-        file.write_all(b"\n")?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// A JSON array being written; dropped without [`commit`](Self::commit),
+/// it removes its temporary file and leaves any previous file untouched.
+pub(crate) struct JsonArrayFile {
+    path: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+    empty: bool,
+}
+
+impl JsonArrayFile {
+    /// Starts the array next to `path`, creating missing parent directories.
+    pub(crate) fn create(path: &Path) -> std::io::Result<Self> {
+        if path.is_dir() {
+            return Err(std::io::Error::other("output_file names a directory"));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("output_file names a directory"))?;
+        std::fs::create_dir_all(&dir)?;
+        let temp = dir.join(format!(
+            ".{}.{:016x}.tmp",
+            file_name.to_string_lossy(),
+            rand::random::<u64>()
+        ));
+        let mut writer = BufWriter::new(File::create(&temp)?);
+        writer.write_all(b"[")?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            temp,
+            writer: Some(writer),
+            empty: true,
+        })
     }
-    result
+
+    /// Appends one element.
+    pub(crate) fn push(&mut self, element: &impl serde::Serialize) -> std::io::Result<()> {
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("output file already closed"))?;
+        writer.write_all(if self.empty { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut *writer, element)?;
+        self.empty = false;
+        Ok(())
+    }
+
+    /// Closes the array, syncs it to disk and moves it into place.
+    pub(crate) fn commit(mut self) -> std::io::Result<()> {
+        let mut writer = self
+            .writer
+            .take()
+            .ok_or_else(|| std::io::Error::other("output file already closed"))?;
+        writer.write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.temp, &self.path)
+    }
+}
+
+impl Drop for JsonArrayFile {
+    fn drop(&mut self) {
+        // Only a committed file has been renamed away; anything else is debris.
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn write(path: &Path, items: &[serde_json::Value]) -> std::io::Result<()> {
+        let mut file = JsonArrayFile::create(path)?;
+        for item in items {
+            file.push(item)?;
+        }
+        file.commit()
+    }
+
+    fn read(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
     #[test]
-    fn writes_and_replaces() {
+    fn writes_and_replaces_leaving_no_temporary_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/out.json");
-        write_atomically(&path, &serde_json::json!([{"id": "r1"}])).unwrap();
-        write_atomically(&path, &serde_json::json!([{"id": "r2"}])).unwrap();
-        let back: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(back, serde_json::json!([{"id": "r2"}]));
+        write(&path, &[serde_json::json!({"id": "r1"})]).unwrap();
+        write(
+            &path,
+            &[
+                serde_json::json!({"id": "r2"}),
+                serde_json::json!({"id": "r3"}),
+            ],
+        )
+        .unwrap();
+        assert_eq!(read(&path), serde_json::json!([{"id": "r2"}, {"id": "r3"}]));
+        write(&path, &[]).unwrap();
+        assert_eq!(read(&path), serde_json::json!([]));
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary files left behind");
     }
 
     #[test]
+    fn an_abandoned_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write(&path, &[serde_json::json!(1)]).unwrap();
+        let mut file = JsonArrayFile::create(&path).unwrap();
+        file.push(&serde_json::json!(2)).unwrap();
+        drop(file);
+        assert_eq!(read(&path), serde_json::json!([1]));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn a_directory_path_fails_cleanly() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write_atomically(dir.path(), &serde_json::json!([])).is_err());
+        assert!(JsonArrayFile::create(dir.path()).is_err());
     }
 }

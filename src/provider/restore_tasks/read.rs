@@ -3,11 +3,11 @@
 use regex::Regex;
 use sha2::{Digest, Sha256};
 
-use super::mapping::{task_json, task_value};
-use super::output_file::write_atomically;
-use super::schema::MAX_PAGE_SIZE;
+use super::mapping::{task_value, JsonView};
+use super::output_file::JsonArrayFile;
+use super::schema::{task_type, MAX_PAGE_SIZE};
 use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
-use crate::plugin::cty::Value;
+use crate::plugin::cty::{ListEncoder, Value};
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
 use crate::provider::errors::client_error_diagnostic;
@@ -120,19 +120,7 @@ pub(crate) async fn read(
         tasks.len()
     );
 
-    let task_values: Vec<Value> = tasks.iter().map(task_value).collect();
     let mut warnings = Diagnostics::new();
-    if let Some(path) = &arguments.output_file {
-        let json = serde_json::Value::Array(task_values.iter().map(task_json).collect());
-        if let Err(e) = write_atomically(std::path::Path::new(path), &json) {
-            return Err(Diagnostic::error(
-                "Cannot write output_file",
-                format!("Writing {path:?} failed: {e}"),
-            )
-            .at(AttributePath::root("output_file"))
-            .into());
-        }
-    }
     if tasks.is_empty() && fetched > 0 {
         warnings.push(Diagnostic::warning(
             "No restore job matched the filters",
@@ -156,6 +144,8 @@ pub(crate) async fn read(
         .iter()
         .map(|t| opt_string(&t.restore_task_name))
         .collect();
+    let total_count = tasks.len() as i64;
+    let task_values = encode_tasks(tasks, arguments.output_file.as_deref())?;
     let passthrough = |name: &str| config.attr(name).clone();
     let state = Value::object([
         ("backup_plan_id", passthrough("backup_plan_id")),
@@ -170,13 +160,49 @@ pub(crate) async fn read(
         ("output_file", passthrough("output_file")),
         ("id", Value::String(arguments.id())),
         ("names", Value::List(names)),
-        (
-            "total_count",
-            Value::Number((task_values.len() as i64).into()),
-        ),
-        ("tasks", Value::List(task_values)),
+        ("total_count", Value::Number(total_count.into())),
+        ("tasks", task_values),
     ]);
     Ok((state, warnings))
+}
+
+/// Maps every task, encoding it (and writing it to `output_file`) as soon
+/// as it is built, so no tree of all tasks is ever held in memory.
+fn encode_tasks(tasks: Vec<RestoreTask>, output_file: Option<&str>) -> Result<Value, Diagnostics> {
+    let file_error = |path: &str, e: std::io::Error| {
+        Diagnostics::from(
+            Diagnostic::error(
+                "Cannot write output_file",
+                format!("Writing {path:?} failed: {e}"),
+            )
+            .at(AttributePath::root("output_file")),
+        )
+    };
+    let bug = |e: crate::plugin::cty::EncodeError| {
+        Diagnostics::from(Diagnostic::error(
+            "Provider produced an invalid value",
+            format!("A restore job did not fit the schema: {e}. This is a provider bug."),
+        ))
+    };
+    let mut file = match output_file {
+        Some(path) => Some(
+            JsonArrayFile::create(std::path::Path::new(path)).map_err(|e| file_error(path, e))?,
+        ),
+        None => None,
+    };
+    let mut list = ListEncoder::new(task_type(), tasks.len()).map_err(bug)?;
+    for task in tasks {
+        let value = task_value(task);
+        if let (Some(file), Some(path)) = (file.as_mut(), output_file) {
+            file.push(&JsonView(&value))
+                .map_err(|e| file_error(path, e))?;
+        }
+        list.push(&value).map_err(bug)?;
+    }
+    if let (Some(file), Some(path)) = (file, output_file) {
+        file.commit().map_err(|e| file_error(path, e))?;
+    }
+    list.finish().map_err(bug)
 }
 
 fn opt_string(v: &Option<String>) -> Value {

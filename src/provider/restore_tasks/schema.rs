@@ -70,6 +70,15 @@ pub(crate) fn schema() -> Schema {
     )
 }
 
+/// The type of one `tasks` element.
+pub(crate) fn task_type() -> CtyType {
+    CtyType::object(
+        task_attributes()
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.value_type())),
+    )
+}
+
 fn task_attributes() -> Vec<Attribute> {
     use CtyType::{Number, String};
     let field =
