@@ -302,5 +302,6 @@ with every attribute.
 $(grep -E '├|╰|fastest' "$WORK/encode.txt")
 \`\`\`
 EOF
+    if [[ -f benches/ANALYSIS.md ]]; then cat benches/ANALYSIS.md; fi
 } >"$OUT"
 dbs_note "wrote $OUT"
