@@ -219,7 +219,7 @@ cargo bench --bench paging 2>/dev/null | tee "$WORK/paging.txt" >&2
 cargo bench --bench encode 2>/dev/null | tee "$WORK/encode.txt" >&2
 
 SIZE_BYTES=$(stat -c %s "$PROVIDER")
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 2) if b > 0 else 'n/a')" "$1" "$2"; }
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(round(a / b, 3) if b > 0 else 'n/a')" "$1" "$2"; }
 over() { python3 -c "import sys; print(round(float(sys.argv[1]) - float(sys.argv[2]), 1))" "$1" "$2"; }
 O115=$(over "${MEDIAN[1.15.5/dbs]}" "${MEDIAN[1.15.5/none]}")
 G115=$(over "${MEDIAN[1.15.5/null]}" "${MEDIAN[1.15.5/none]}")
