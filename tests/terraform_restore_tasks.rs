@@ -325,3 +325,39 @@ output "count" { value = data.dbs_restore_tasks.y.total_count }
         .count();
     assert_eq!(out["count"]["value"], json!(want));
 }
+
+#[test]
+fn debug_logs_show_one_line_per_api_request() {
+    let emulator = RunningEmulator::sample();
+    for tf in ALL {
+        let ws = workspace(
+            tf,
+            &emulator,
+            "data \"dbs_restore_tasks\" \"all\" {\n  page_size = 5\n}\n",
+        )
+        .env("TF_LOG_PROVIDER", "debug");
+        let out = ws.run(&["plan", "-no-color", "-input=false"]).ok();
+        let lines: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.contains("action=DescribeRestoreTaskList"))
+            .collect();
+        // 12 fixture jobs at 5 per page: 3 pages, one request each.
+        assert_eq!(lines.len(), 3, "{tf:?}: {}", out.stderr);
+        for line in &lines {
+            assert!(line.contains("attempt=1"), "{line}");
+            assert!(line.contains("latency_ms="), "{line}");
+            assert!(
+                !line.contains("request_id=-"),
+                "a RequestId is logged: {line}"
+            );
+            assert!(
+                !line.contains("emulator-secret") && !line.contains("Signature="),
+                "{line}"
+            );
+        }
+        for page in ["page=0", "page=1", "page=2"] {
+            assert!(lines.iter().any(|l| l.contains(page)), "{tf:?}: {page}");
+        }
+    }
+}
