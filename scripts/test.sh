@@ -13,5 +13,16 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
-step "cargo test (unit, protocol, emulator and real-Terraform tests)"
-cargo test --all-targets --no-fail-fast
+step "cargo test (unit, protocol, emulator and real-Terraform tests; benches run once as smoke tests)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --all-targets --no-fail-fast 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run: the benches print last, and their
+# output is not a test summary.
+read -r passed failed < <(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" |
+    awk '{p += $4; f += $6} END {print p + 0, f + 0}')
+printf '\nSummary: %s passed, %s failed\n' "$passed" "$failed"
+exit "$status"
