@@ -5,7 +5,9 @@
 //! - [`schema`], [`diagnostics`], [`cty`]: the vocabulary of those traits.
 //! - [`serve`]: runs a provider as a go-plugin server ([`handshake`],
 //!   [`listener`], [`tls`], [`provider_service`], [`go_plugin_services`]).
-//! - [`logging`]: hclog JSON lines on stderr.
+//! - [`logging`]: hclog JSON lines on stderr, with secrets masked.
+//! - [`docs`]: registry-format markdown rendered from schemas.
+//! - [`convert`]: pure conversions between SDK types and wire types.
 //! - [`wire`]: generated protobuf code; public only so integration tests
 //!   can act as Terraform. Providers should not need it.
 pub mod convert;
