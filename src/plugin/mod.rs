@@ -3,7 +3,7 @@
 //!
 //! - [`provider_api`]: the traits a provider implements.
 //! - [`schema`], [`diagnostics`], [`cty`]: the vocabulary of those traits.
-//! - [`serve`]: runs a provider as a go-plugin server ([`handshake`],
+//! - [`serve()`]: runs a provider as a go-plugin server ([`handshake`],
 //!   [`listener`], [`tls`], [`provider_service`], [`go_plugin_services`]).
 //! - [`logging`]: hclog JSON lines on stderr, with secrets masked.
 //! - [`docs`]: registry-format markdown rendered from schemas.

@@ -2,7 +2,7 @@
 //! `dbs_restore_tasks` data source. The only layer that knows both
 //! Terraform (through [`crate::plugin`]) and DBS (through [`crate::alibaba`]).
 //!
-//! Errors from the API client stay typed until [`errors`] turns them into
+//! Errors from the API client stay typed until `errors` turns them into
 //! diagnostics at this boundary.
 pub mod args;
 mod config;
