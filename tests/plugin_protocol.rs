@@ -492,5 +492,15 @@ async fn stop_provider_cancels_an_in_flight_read_promptly() {
     assert!(response.state.is_none());
     let summary = &response.diagnostics[0].summary;
     assert!(summary.contains("cancelled"), "{:?}", response.diagnostics);
+
+    // A stop cancels what is in flight, not the reads that follow it.
+    emulator.set_faults(Faults::default());
+    let again = ProviderClient::new(channel)
+        .read_data_source(read_request(&ty))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+    assert!(again.state.is_some());
     emulator.shutdown().await;
 }

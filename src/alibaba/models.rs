@@ -140,31 +140,31 @@ pub struct RestoreTask {
     #[serde(
         rename = "FullDataRestoreProgress",
         default,
-        deserialize_with = "lenient_i64"
+        deserialize_with = "lenient_f64"
     )]
-    pub full_data_restore_progress: Option<i64>,
+    pub full_data_restore_progress: Option<f64>,
     /// `FullStruforeRestoreProgress` (sic), percent.
     #[serde(
         rename = "FullStruforeRestoreProgress",
         alias = "FullStruBeforeRestoreProgress",
         default,
-        deserialize_with = "lenient_i64"
+        deserialize_with = "lenient_f64"
     )]
-    pub full_struct_before_restore_progress: Option<i64>,
+    pub full_struct_before_restore_progress: Option<f64>,
     /// `FullStruAfterRestoreProgress`, percent.
     #[serde(
         rename = "FullStruAfterRestoreProgress",
         default,
-        deserialize_with = "lenient_i64"
+        deserialize_with = "lenient_f64"
     )]
-    pub full_struct_after_restore_progress: Option<i64>,
+    pub full_struct_after_restore_progress: Option<f64>,
     /// `ContinuousRestoreProgress`, percent.
     #[serde(
         rename = "ContinuousRestoreProgress",
         default,
-        deserialize_with = "lenient_i64"
+        deserialize_with = "lenient_f64"
     )]
-    pub continuous_restore_progress: Option<i64>,
+    pub continuous_restore_progress: Option<f64>,
     /// `ErrMessage`, raw (the API writes the literal `"NULL"` for none; the provider maps it).
     #[serde(rename = "ErrMessage", default, deserialize_with = "lenient_string")]
     pub err_message: Option<String>,
@@ -325,6 +325,34 @@ fn float_to_i64(f: f64) -> Result<i64, String> {
     }
 }
 
+/// Percentages keep their fraction: a job at 99.5 % is not at 99 %.
+fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = Value::deserialize(d)?;
+    let parsed = match &v {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| format!("{n} is not a number")),
+        Value::String(s) => {
+            let t = s.trim();
+            let t = t.strip_suffix('%').unwrap_or(t).trim();
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| format!("{s:?} is not a number"))
+            }
+        }
+        Value::Bool(_) => Err("a boolean is not a number".to_owned()),
+        Value::Array(_) | Value::Object(_) => Err("a list or object is not a number".to_owned()),
+    };
+    parsed.map_err(de::Error::custom)
+}
+
 fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let v = Value::deserialize(d)?;
     value_to_i64(&v).map_err(de::Error::custom)
@@ -388,10 +416,10 @@ mod tests {
         assert_eq!(t.restore_time, Some(1_700_000_000_000));
         assert_eq!(t.restore_task_create_time, Some(1_700_000_000_000));
         assert_eq!(t.restore_task_finish_time, None);
-        assert_eq!(t.full_data_restore_progress, Some(100));
-        assert_eq!(t.continuous_restore_progress, Some(50));
-        assert_eq!(t.full_struct_before_restore_progress, Some(75));
-        assert_eq!(t.full_struct_after_restore_progress, Some(99));
+        assert_eq!(t.full_data_restore_progress, Some(100.0));
+        assert_eq!(t.continuous_restore_progress, Some(50.0));
+        assert_eq!(t.full_struct_before_restore_progress, Some(75.0));
+        assert_eq!(t.full_struct_after_restore_progress, Some(99.5));
         assert_eq!(t.backup_set_id.as_deref(), Some("12345"));
     }
 
@@ -431,10 +459,10 @@ mod tests {
             destination_endpoint_database_name: Some("db".into()),
             destination_endpoint_user_name: Some("u".into()),
             destination_endpoint_oracle_sid: Some("sid".into()),
-            full_data_restore_progress: Some(10),
-            full_struct_before_restore_progress: Some(20),
-            full_struct_after_restore_progress: Some(30),
-            continuous_restore_progress: Some(40),
+            full_data_restore_progress: Some(10.0),
+            full_struct_before_restore_progress: Some(20.0),
+            full_struct_after_restore_progress: Some(30.0),
+            continuous_restore_progress: Some(40.0),
             err_message: Some("NULL".into()),
         };
         assert_eq!(p.tasks, vec![expected.clone()]);

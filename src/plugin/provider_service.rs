@@ -27,11 +27,16 @@ pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
     data_sources: HashMap<String, RegisteredDataSource>,
-    stop: CancellationToken,
+    /// Cancelled by StopProvider and then replaced, so that a host keeping
+    /// the process alive after a stop can still read (as the Go SDK allows).
+    stop: std::sync::Mutex<CancellationToken>,
+    /// Cancelled when the process is terminated; every `stop` descends from it.
+    terminate: CancellationToken,
 }
 
 impl<P: Provider> ProviderService<P> {
-    /// Wraps `provider`; `stop` is cancelled by StopProvider.
+    /// Wraps `provider`; reads in flight are cancelled by StopProvider, and
+    /// by `stop` (e.g. SIGTERM) for good.
     pub fn new(provider: P, stop: CancellationToken) -> Self {
         let data_sources = provider
             .data_sources()
@@ -51,7 +56,16 @@ impl<P: Provider> ProviderService<P> {
             provider_schema: provider.schema(),
             provider: Arc::new(provider),
             data_sources,
-            stop,
+            stop: std::sync::Mutex::new(stop.child_token()),
+            terminate: stop,
+        }
+    }
+
+    /// A token for one read: cancelled by the next StopProvider.
+    fn read_token(&self) -> CancellationToken {
+        match self.stop.lock() {
+            Ok(token) => token.child_token(),
+            Err(poisoned) => poisoned.into_inner().child_token(),
         }
     }
 
@@ -187,7 +201,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
             .implementation
             .read(ReadRequest {
                 config,
-                stop: self.stop.child_token(),
+                stop: self.read_token(),
             })
             .await;
         log::debug!(
@@ -228,7 +242,12 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         _request: Request<wire::stop_provider::Request>,
     ) -> Result<Response<wire::stop_provider::Response>, Status> {
         log::info!("StopProvider: cancelling in-flight work");
-        self.stop.cancel();
+        let mut current = match self.stop.lock() {
+            Ok(token) => token,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        current.cancel();
+        *current = self.terminate.child_token();
         Ok(Response::new(wire::stop_provider::Response {
             error: String::new(),
         }))

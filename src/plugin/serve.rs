@@ -122,8 +122,10 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
         }))
         .add_service(health_service);
 
-    announce(&address, server_cert.as_deref(), &options)?;
+    // Signal handlers first: a Ctrl-C that arrives as Terraform reads the
+    // handshake must be ignored, not kill us and strand the socket directory.
     watch_signals(shutdown.clone(), stop.clone(), options.debug);
+    announce(&address, server_cert.as_deref(), &options)?;
 
     let incoming = tokio_stream::wrappers::ReceiverStream::new(connections_rx);
     let server = router.serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
@@ -228,14 +230,15 @@ pub fn reattach_json(provider_address: &str, address: &Address, pid: u32) -> Str
 /// SIGTERM always cancels in-flight work and shuts down.
 fn watch_signals(shutdown: CancellationToken, stop: CancellationToken, debug: bool) {
     use tokio::signal::unix::{signal, SignalKind};
+    // Registered here, before the caller prints the handshake, not inside the task.
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        log::warn!("could not install signal handlers");
+        return;
+    };
     tokio::spawn(async move {
-        let (Ok(mut interrupt), Ok(mut terminate)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            log::warn!("could not install signal handlers");
-            return;
-        };
         loop {
             tokio::select! {
                 _ = interrupt.recv() => {

@@ -23,8 +23,17 @@ pub struct ListEncoder {
 }
 
 impl ListEncoder {
-    /// A list of exactly `len` elements of type `element`.
+    /// A list of exactly `len` elements of type `element`. Element types
+    /// with `dynamic` parts are refused: every element of a list must share
+    /// one concrete type, which only the whole-tree encoder can unify.
     pub fn new(element: CtyType, len: usize) -> Result<Self, EncodeError> {
+        if element.contains_dynamic() {
+            return Err(EncodeErrorKind::WrongType {
+                expected: "a list element type without dynamic parts",
+                found: "dynamic",
+            }
+            .into());
+        }
         let mut bytes = Vec::new();
         write_array_len(&mut bytes, len)?;
         Ok(Self {
@@ -120,6 +129,12 @@ mod tests {
         assert!(list.push(&element(1)).is_err());
         let short = ListEncoder::new(element_type(), 2).unwrap();
         assert!(short.finish().is_err());
+    }
+
+    #[test]
+    fn dynamic_element_types_are_refused() {
+        assert!(ListEncoder::new(CtyType::Dynamic, 2).is_err());
+        assert!(ListEncoder::new(CtyType::object([("x", CtyType::Dynamic)]), 1).is_err());
     }
 
     #[test]

@@ -13,6 +13,11 @@ fn number(v: Option<i64>) -> Value {
     v.map_or(Value::Null, |n| Value::Number(n.into()))
 }
 
+/// Percentages; whole values still encode as integers.
+fn percent(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, |n| Value::Number(n.into()))
+}
+
 fn rfc3339(v: Option<i64>) -> Value {
     v.and_then(format_rfc3339_ms)
         .map_or(Value::Null, Value::String)
@@ -76,19 +81,19 @@ pub(crate) fn task_value(task: RestoreTask) -> Value {
         ),
         (
             "full_data_restore_progress",
-            number(task.full_data_restore_progress),
+            percent(task.full_data_restore_progress),
         ),
         (
             "full_struct_before_restore_progress",
-            number(task.full_struct_before_restore_progress),
+            percent(task.full_struct_before_restore_progress),
         ),
         (
             "full_struct_after_restore_progress",
-            number(task.full_struct_after_restore_progress),
+            percent(task.full_struct_after_restore_progress),
         ),
         (
             "continuous_restore_progress",
-            number(task.continuous_restore_progress),
+            percent(task.continuous_restore_progress),
         ),
         ("error_message", error_message(task.err_message)),
     ])
@@ -141,7 +146,7 @@ mod tests {
             restore_task_id: Some("r1".into()),
             restore_task_name: Some("nightly".into()),
             restore_task_create_time: Some(1_700_000_000_000),
-            full_data_restore_progress: Some(55),
+            full_data_restore_progress: Some(55.5),
             err_message: Some("NULL".into()),
             ..RestoreTask::default()
         };
@@ -160,7 +165,12 @@ mod tests {
         assert_eq!(v.attr("id").as_str(), Some("r1"));
         assert_eq!(v.attr("create_time").as_str(), Some("2023-11-14T22:13:20Z"));
         assert_eq!(v.attr("create_timestamp").as_i64(), Some(1_700_000_000_000));
-        assert_eq!(v.attr("full_data_restore_progress").as_i64(), Some(55));
+        assert_eq!(
+            v.attr("full_data_restore_progress")
+                .as_number()
+                .map(|n| n.as_f64()),
+            Some(55.5)
+        );
         assert!(v.attr("error_message").is_null());
         assert!(v.attr("finish_time").is_null());
         assert!(v.attr("cross_role_name").is_null());

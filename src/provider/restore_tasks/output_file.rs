@@ -26,15 +26,12 @@ impl JsonArrayFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| std::io::Error::other("output_file names a directory"))?;
+        if path.file_name().is_none() {
+            return Err(std::io::Error::other("output_file names a directory"));
+        }
         std::fs::create_dir_all(&dir)?;
-        let temp = dir.join(format!(
-            ".{}.{:016x}.tmp",
-            file_name.to_string_lossy(),
-            rand::random::<u64>()
-        ));
+        // Short, so that any legal target name still has a legal temporary name.
+        let temp = dir.join(format!(".tmp-dbs-{:016x}", rand::random::<u64>()));
         let mut writer = BufWriter::new(File::create(&temp)?);
         writer.write_all(b"[")?;
         Ok(Self {
@@ -66,7 +63,12 @@ impl JsonArrayFile {
         writer.write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
         let file = writer.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        std::fs::rename(&self.temp, &self.path)
+        std::fs::rename(&self.temp, &self.path)?;
+        // Make the rename itself durable.
+        if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     }
 }
 

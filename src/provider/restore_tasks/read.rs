@@ -199,10 +199,12 @@ fn encode_tasks(tasks: Vec<RestoreTask>, output_file: Option<&str>) -> Result<Va
         }
         list.push(&value).map_err(bug)?;
     }
+    // The list first: a file is only published for a read that succeeds.
+    let tasks_value = list.finish().map_err(bug)?;
     if let (Some(file), Some(path)) = (file, output_file) {
         file.commit().map_err(|e| file_error(path, e))?;
     }
-    list.finish().map_err(bug)
+    Ok(tasks_value)
 }
 
 fn opt_string(v: &Option<String>) -> Value {

@@ -56,6 +56,15 @@ fn ids_and_plan(config: &Value) -> Result<(), Diagnostic> {
         .at(AttributePath::root("ids")));
     }
     if let Arg::Known(ids) = ids {
+        if ids.is_empty() {
+            // An empty filter would otherwise mean "no filter": every job in the account.
+            return Err(Diagnostic::error(
+                "Empty ids",
+                "`ids = []` would match every restore job. Remove `ids` to list them all, or \
+                 give at least one restore task ID.",
+            )
+            .at(AttributePath::root("ids")));
+        }
         for (i, id) in ids.iter().enumerate() {
             match id {
                 Arg::Known(s) if s.trim().is_empty() => {
@@ -164,15 +173,19 @@ fn bound(config: &Value, timestamp: &str, time: &str) -> Result<Arg<i64>, Diagno
         return Ok(Arg::Known(ms));
     }
     match text {
-        Arg::Known(s) => time_format::parse_rfc3339_ms(&s)
-            .map(Arg::Known)
-            .map_err(|e| {
-                Diagnostic::error(
-                    format!("Invalid {time}"),
-                    format!("`{time}` must be an RFC 3339 time such as 2026-01-02T15:04:05Z: {e}"),
-                )
-                .at(AttributePath::root(time))
-            }),
+        Arg::Known(s) => match time_format::parse_rfc3339_ms(&s) {
+            Ok(ms) if ms >= 0 => Ok(Arg::Known(ms)),
+            Ok(_) => Err(Diagnostic::error(
+                format!("Invalid {time}"),
+                format!("`{time}` is before 1970-01-01T00:00:00Z, which the API cannot express."),
+            )
+            .at(AttributePath::root(time))),
+            Err(e) => Err(Diagnostic::error(
+                format!("Invalid {time}"),
+                format!("`{time}` must be an RFC 3339 time such as 2026-01-02T15:04:05Z: {e}"),
+            )
+            .at(AttributePath::root(time))),
+        },
         Arg::Unknown => Ok(Arg::Unknown),
         Arg::Null => Ok(ms),
     }
@@ -276,6 +289,16 @@ mod tests {
                 "unknown id",
                 vec![("ids", Value::list([Value::Unknown]))],
                 vec![],
+            ),
+            (
+                "empty ids",
+                vec![("ids", Value::List(vec![]))],
+                vec![(Error, "ids")],
+            ),
+            (
+                "time before 1970",
+                vec![("start_time", s("1969-12-31T23:59:59Z"))],
+                vec![(Error, "start_time")],
             ),
             (
                 "page_size 0",
