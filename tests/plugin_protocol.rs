@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::plugin::{spawn_plugin, ClientIdentity, Presented};
+use common::plugin::{spawn_plugin, started_like_terraform, ClientIdentity, Presented};
 use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, TaskSource};
 use terraform_provider_dbs::plugin::cty::{self, Value};
 use terraform_provider_dbs::plugin::wire::go_plugin::{
@@ -19,26 +19,39 @@ use terraform_provider_dbs::plugin::wire::tfplugin6::{
 };
 use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
 
-fn restore_tasks_type(schema: &wire::get_provider_schema::Response) -> cty::CtyType {
-    // Rebuild the config type from the schema Terraform received, as Terraform does.
-    let block = schema.data_source_schemas["dbs_restore_tasks"]
-        .block
-        .as_ref()
-        .unwrap();
-    cty::CtyType::object(block.attributes.iter().map(|a| {
-        let ty = if a.r#type.is_empty() {
-            let nested = a.nested_type.as_ref().unwrap();
+/// The config type of a schema block, rebuilt from what Terraform received,
+/// as Terraform does (nested attributes here are lists of objects).
+fn block_type(block: Option<&wire::schema::Block>) -> cty::CtyType {
+    let attribute_type = |a: &wire::schema::Attribute| match &a.nested_type {
+        Some(nested) => {
             cty::CtyType::list(cty::CtyType::object(nested.attributes.iter().map(|n| {
                 (
                     n.name.clone(),
                     cty::CtyType::from_json_bytes(&n.r#type).unwrap(),
                 )
             })))
-        } else {
-            cty::CtyType::from_json_bytes(&a.r#type).unwrap()
-        };
-        (a.name.clone(), ty)
-    }))
+        }
+        None => cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
+    };
+    cty::CtyType::object(
+        block
+            .unwrap()
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), attribute_type(a))),
+    )
+}
+
+fn restore_tasks_type(schema: &wire::get_provider_schema::Response) -> cty::CtyType {
+    block_type(
+        schema.data_source_schemas["dbs_restore_tasks"]
+            .block
+            .as_ref(),
+    )
+}
+
+fn provider_type(schema: &wire::get_provider_schema::Response) -> cty::CtyType {
+    block_type(schema.provider.as_ref().unwrap().block.as_ref())
 }
 
 fn null_config(ty: &cty::CtyType, set: &[(&str, Value)]) -> Value {
@@ -157,15 +170,7 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
     let diags = validate_restore_tasks(&mut provider, encode(&unknown)).await;
     assert!(diags.is_empty(), "{diags:?}");
 
-    let provider_ty = {
-        let b = provider_schema.block.as_ref().unwrap();
-        cty::CtyType::object(b.attributes.iter().map(|a| {
-            (
-                a.name.clone(),
-                cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
-            )
-        }))
-    };
+    let provider_ty = provider_type(&schema);
     let provider_config = null_config(&provider_ty, &[]);
     let diags = provider
         .validate_provider_config(wire::validate_provider_config::Request {
@@ -308,11 +313,7 @@ fn without_the_cookie_it_explains_and_exits_1() {
 
 #[test]
 fn protocol_5_only_is_refused_clearly() {
-    let output = Command::new(common::plugin::provider_binary())
-        .env(
-            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_KEY,
-            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_VALUE,
-        )
+    let output = started_like_terraform(&common::plugin::provider_binary())
         .env("PLUGIN_PROTOCOL_VERSIONS", "5")
         .output()
         .unwrap();
@@ -322,12 +323,7 @@ fn protocol_5_only_is_refused_clearly() {
 
 #[test]
 fn missing_client_certificate_is_refused() {
-    let output = Command::new(common::plugin::provider_binary())
-        .env(
-            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_KEY,
-            terraform_provider_dbs::plugin::handshake::MAGIC_COOKIE_VALUE,
-        )
-        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+    let output = started_like_terraform(&common::plugin::provider_binary())
         .env_remove("PLUGIN_CLIENT_CERT")
         .output()
         .unwrap();
@@ -354,13 +350,7 @@ async fn configure(
     schema: &wire::get_provider_schema::Response,
     url: &str,
 ) {
-    let block = schema.provider.as_ref().unwrap().block.as_ref().unwrap();
-    let ty = cty::CtyType::object(block.attributes.iter().map(|a| {
-        (
-            a.name.clone(),
-            cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
-        )
-    }));
+    let ty = provider_type(schema);
     let config = null_config(
         &ty,
         &[

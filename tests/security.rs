@@ -19,13 +19,14 @@ use std::time::Duration;
 use serde_json::Value as Json;
 use terraform_provider_dbs::alibaba::signing::{canonical_query, percent_encode, string_to_sign};
 use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, TaskSource};
-use terraform_provider_dbs::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use terraform_provider_dbs::plugin::wire::tfplugin6::{
     self as wire, provider_client::ProviderClient,
 };
 
 use common::emulator::{sample_fixture, RunningEmulator};
-use common::plugin::{spawn_plugin_binary, ClientIdentity, PluginProcess, Presented};
+use common::plugin::{
+    spawn_plugin_binary, started_like_terraform, ClientIdentity, PluginProcess, Presented,
+};
 use common::recorder::Recorder;
 use common::release::release_binary;
 use common::terraform::{Tf, TfOutput, Workspace, ALL};
@@ -393,9 +394,7 @@ fn release_binary_refuses_clients_without_the_announced_certificate() {
     );
 
     // Without a certificate to expect, it refuses to serve at all.
-    let refused = Command::new(&binary)
-        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+    let refused = started_like_terraform(&binary)
         .env_remove("PLUGIN_CLIENT_CERT")
         .output()
         .unwrap();

@@ -69,7 +69,10 @@ pub fn resolve_endpoint(
     Ok(format!("https://dbs-api.{host_region}.aliyuncs.com"))
 }
 
-fn validate_override(endpoint: &str) -> Result<String, EndpointError> {
+/// Checks an endpoint override on its own (URL shape, `http://` only for
+/// loopback) and returns the base URL it stands for; callers can use it to
+/// reject a bad override before any region is known.
+pub fn validate_override(endpoint: &str) -> Result<String, EndpointError> {
     let invalid = |reason: &str| EndpointError::InvalidUrl {
         endpoint: endpoint.to_owned(),
         reason: reason.to_owned(),

@@ -17,7 +17,7 @@ pub use credentials::{
     resolve_credentials, resolve_credentials_with_source, CredentialError, CredentialSource,
     Credentials, ExplicitCredentials, ResolveOptions,
 };
-pub use endpoint::{resolve_endpoint, EndpointError};
+pub use endpoint::{resolve_endpoint, validate_override, EndpointError};
 pub use error::ApiError;
 pub use models::{RestoreTask, RestoreTaskQuery};
 

@@ -6,7 +6,6 @@
 //! The nonce is recorded only once the signature holds, so a forged request cannot burn a
 //! legitimate client's nonce.
 
-use std::fmt;
 use std::sync::Mutex;
 
 use time::format_description::well_known::Rfc3339;
@@ -16,7 +15,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use super::nonce::NonceCache;
 use super::params::Params;
 use super::reply::GatewayError;
-use crate::alibaba::signing;
+use crate::alibaba::{signing, Credentials};
 
 /// The only action the emulator serves.
 pub(crate) const ACTION: &str = "DescribeRestoreTaskList";
@@ -35,28 +34,8 @@ const REQUIRED: [&str; 6] = [
     "Timestamp",
 ];
 
-/// The one identity the emulator accepts.
-#[derive(Clone)]
-pub(crate) struct Credentials {
-    pub(crate) access_key_id: String,
-    pub(crate) access_key_secret: String,
-    pub(crate) security_token: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &"<redacted>")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-/// Checks requests against one identity and remembers their nonces.
+/// Checks requests against one identity (the client's own [`Credentials`]
+/// type, whose `Debug` already redacts) and remembers their nonces.
 #[derive(Debug)]
 pub(crate) struct Gate {
     credentials: Credentials,

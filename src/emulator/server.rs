@@ -23,12 +23,13 @@ use axum::Router;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{Credentials, Gate};
+use super::auth::Gate;
 use super::config::EmulatorConfig;
 use super::error::EmulatorError;
 use super::faults::Faults;
 use super::reply::{self, Reply};
 use super::service::{Outcome, Request, Service};
+use crate::alibaba::Credentials;
 
 /// How long [`Emulator::shutdown`] waits for connections to close before abandoning them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

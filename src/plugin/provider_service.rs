@@ -11,21 +11,25 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::convert;
+use super::cty::CtyType;
 use super::diagnostics::{Diagnostic, Diagnostics};
 use super::provider_api::{ConfigureRequest, DataSource, Provider, ReadRequest};
-use super::schema::Schema;
 use super::wire::tfplugin6 as wire;
 use super::wire::tfplugin6::provider_server;
 
 struct RegisteredDataSource {
     implementation: Arc<dyn DataSource>,
-    schema: Schema,
+    /// The type its configs and states are encoded with.
+    value_type: CtyType,
 }
 
 /// Serves one provider.
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
-    provider_schema: Schema,
+    /// The type provider configs are encoded with.
+    provider_type: CtyType,
+    /// The GetProviderSchema answer, built once.
+    schema_response: wire::get_provider_schema::Response,
     data_sources: HashMap<String, RegisteredDataSource>,
     /// Cancelled by StopProvider and then replaced, so that a host keeping
     /// the process alive after a stop can still read (as the Go SDK allows).
@@ -38,22 +42,31 @@ impl<P: Provider> ProviderService<P> {
     /// Wraps `provider`; reads in flight are cancelled by StopProvider, and
     /// by `stop` (e.g. SIGTERM) for good.
     pub fn new(provider: P, stop: CancellationToken) -> Self {
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|ds| {
-                let schema = ds.schema();
-                (
-                    ds.type_name().to_string(),
-                    RegisteredDataSource {
-                        implementation: ds,
-                        schema,
-                    },
-                )
-            })
-            .collect();
+        let provider_schema = provider.schema();
+        let mut data_source_schemas = HashMap::new();
+        let mut data_sources = HashMap::new();
+        for ds in provider.data_sources() {
+            let schema = ds.schema();
+            let name = ds.type_name().to_string();
+            data_source_schemas.insert(name.clone(), convert::schema(&schema));
+            data_sources.insert(
+                name,
+                RegisteredDataSource {
+                    implementation: ds,
+                    value_type: schema.value_type(),
+                },
+            );
+        }
         Self {
-            provider_schema: provider.schema(),
+            provider_type: provider_schema.value_type(),
+            schema_response: wire::get_provider_schema::Response {
+                provider: Some(convert::schema(&provider_schema)),
+                resource_schemas: HashMap::new(),
+                data_source_schemas,
+                diagnostics: Vec::new(),
+                provider_meta: None,
+                server_capabilities: Some(server_capabilities()),
+            },
             provider: Arc::new(provider),
             data_sources,
             stop: std::sync::Mutex::new(stop.child_token()),
@@ -109,18 +122,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<wire::get_provider_schema::Request>,
     ) -> Result<Response<wire::get_provider_schema::Response>, Status> {
-        Ok(Response::new(wire::get_provider_schema::Response {
-            provider: Some(convert::schema(&self.provider_schema)),
-            resource_schemas: HashMap::new(),
-            data_source_schemas: self
-                .data_sources
-                .iter()
-                .map(|(name, ds)| (name.clone(), convert::schema(&ds.schema)))
-                .collect(),
-            diagnostics: Vec::new(),
-            provider_meta: None,
-            server_capabilities: Some(server_capabilities()),
-        }))
+        Ok(Response::new(self.schema_response.clone()))
     }
 
     async fn validate_provider_config(
@@ -128,13 +130,11 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         request: Request<wire::validate_provider_config::Request>,
     ) -> Result<Response<wire::validate_provider_config::Response>, Status> {
         let request = request.into_inner();
-        let diagnostics = match convert::decode_dynamic_value(
-            request.config.as_ref(),
-            &self.provider_schema.value_type(),
-        ) {
-            Ok(config) => convert::diagnostics(&self.provider.validate_config(&config)),
-            Err(d) => only(d),
-        };
+        let diagnostics =
+            match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
+                Ok(config) => convert::diagnostics(&self.provider.validate_config(&config)),
+                Err(d) => only(d),
+            };
         Ok(Response::new(wire::validate_provider_config::Response {
             diagnostics,
         }))
@@ -146,7 +146,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<wire::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
         let diagnostics = match self.data_source(&request.type_name).and_then(|ds| {
-            convert::decode_dynamic_value(request.config.as_ref(), &ds.schema.value_type())
+            convert::decode_dynamic_value(request.config.as_ref(), &ds.value_type)
                 .map(|config| ds.implementation.validate(&config))
         }) {
             Ok(diags) => convert::diagnostics(&diags),
@@ -162,21 +162,19 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         request: Request<wire::configure_provider::Request>,
     ) -> Result<Response<wire::configure_provider::Response>, Status> {
         let request = request.into_inner();
-        let diagnostics = match convert::decode_dynamic_value(
-            request.config.as_ref(),
-            &self.provider_schema.value_type(),
-        ) {
-            Ok(config) => convert::diagnostics(
-                &self
-                    .provider
-                    .configure(ConfigureRequest {
-                        terraform_version: request.terraform_version,
-                        config,
-                    })
-                    .await,
-            ),
-            Err(d) => only(d),
-        };
+        let diagnostics =
+            match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
+                Ok(config) => convert::diagnostics(
+                    &self
+                        .provider
+                        .configure(ConfigureRequest {
+                            terraform_version: request.terraform_version,
+                            config,
+                        })
+                        .await,
+                ),
+                Err(d) => only(d),
+            };
         Ok(Response::new(wire::configure_provider::Response {
             diagnostics,
         }))
@@ -191,8 +189,8 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
             Ok(ds) => ds,
             Err(d) => return Ok(Response::new(read_failure(d))),
         };
-        let ty = ds.schema.value_type();
-        let config = match convert::decode_dynamic_value(request.config.as_ref(), &ty) {
+        let ty = &ds.value_type;
+        let config = match convert::decode_dynamic_value(request.config.as_ref(), ty) {
             Ok(config) => config,
             Err(d) => return Ok(Response::new(read_failure(d))),
         };
@@ -212,7 +210,7 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         let mut diagnostics = response.diagnostics;
         let state = match response.state {
             Some(state) if !diagnostics.has_errors() => {
-                match convert::encode_dynamic_value(&state, &ty) {
+                match convert::encode_dynamic_value(&state, ty) {
                     Ok(v) => Some(v),
                     Err(d) => {
                         diagnostics.push(d);

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::alibaba::{
-    resolve_credentials, resolve_endpoint, ClientConfig, DbsClient, ExplicitCredentials,
-    ResolveOptions,
+    resolve_credentials, resolve_endpoint, validate_override, ClientConfig, DbsClient,
+    ExplicitCredentials, ResolveOptions,
 };
 use crate::plugin::cty::Value;
 use crate::plugin::{logging, AttributePath, Diagnostic, Diagnostics};
@@ -51,9 +51,9 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         }
     }
     match args::string(config, "endpoint") {
-        Ok(Arg::Known(endpoint)) => {
-            // The region only matters when there is no override, so any will do here.
-            if let Err(e) = resolve_endpoint("cn-hangzhou", Some(&endpoint)) {
+        // An empty override means "no override", as at ConfigureProvider.
+        Ok(Arg::Known(endpoint)) if !endpoint.trim().is_empty() => {
+            if let Err(e) = validate_override(endpoint.trim()) {
                 diags.push(
                     Diagnostic::error("Invalid endpoint", e.to_string())
                         .at(AttributePath::root("endpoint")),

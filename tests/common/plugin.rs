@@ -72,13 +72,21 @@ pub fn spawn_plugin(extra_env: &[(&str, &str)]) -> PluginProcess {
     spawn_plugin_binary(&provider_binary(), extra_env)
 }
 
-/// Like [`spawn_plugin`], for another build of the provider (e.g. release).
-pub fn spawn_plugin_binary(binary: &std::path::Path, extra_env: &[(&str, &str)]) -> PluginProcess {
-    let identity = ClientIdentity::terraform_like();
+/// `binary` with the environment Terraform sets (cookie, protocols 5 and 6),
+/// before any client certificate.
+pub fn started_like_terraform(binary: &std::path::Path) -> Command {
     let mut command = Command::new(binary);
     command
         .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6");
+    command
+}
+
+/// Like [`spawn_plugin`], for another build of the provider (e.g. release).
+pub fn spawn_plugin_binary(binary: &std::path::Path, extra_env: &[(&str, &str)]) -> PluginProcess {
+    let identity = ClientIdentity::terraform_like();
+    let mut command = started_like_terraform(binary);
+    command
         .env("PLUGIN_CLIENT_CERT", &identity.cert_pem)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

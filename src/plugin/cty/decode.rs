@@ -297,23 +297,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn map(&mut self, ty: &CtyType, et: &CtyType, depth: usize) -> Result<BTreeMap<String, Value>> {
-        let len = self.map_len(ty)?;
-        enter(depth)?;
-        let mut out = BTreeMap::new();
-        for _ in 0..len {
-            let key = self.key()?;
-            if out.contains_key(&key) {
-                return Err(
-                    DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
-                        .within(PathStep::Key(key)),
-                );
-            }
-            let value = self
-                .value(et, depth + 1)
-                .map_err(|e| e.within(PathStep::Key(key.clone())))?;
-            out.insert(key, value);
-        }
-        Ok(out)
+        self.entries(ty, depth, |key| Ok((et, PathStep::Key(key.to_owned()))))
     }
 
     fn object(
@@ -322,29 +306,38 @@ impl<'a> Decoder<'a> {
         attrs: &BTreeMap<String, CtyType>,
         depth: usize,
     ) -> Result<BTreeMap<String, Value>> {
+        let mut out = self.entries(ty, depth, |key| match attrs.get(key) {
+            Some(aty) => Ok((aty, PathStep::Attribute(key.to_owned()))),
+            None => Err(DecodeErrorKind::UnsupportedAttribute(key.to_owned()).into()),
+        })?;
+        if out.len() < attrs.len() {
+            for name in attrs.keys() {
+                out.entry(name.clone()).or_insert(Value::Null);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A msgpack map with string keys, maps and objects alike: `value_type`
+    /// gives each key's value type and the path step errors below it name
+    /// (or refuses the key). Duplicate keys are an error either way.
+    fn entries<'t>(
+        &mut self,
+        ty: &CtyType,
+        depth: usize,
+        value_type: impl Fn(&str) -> Result<(&'t CtyType, PathStep)>,
+    ) -> Result<BTreeMap<String, Value>> {
         let len = self.map_len(ty)?;
         enter(depth)?;
         let mut out = BTreeMap::new();
         for _ in 0..len {
             let key = self.key()?;
-            let Some(aty) = attrs.get(&key) else {
-                return Err(DecodeErrorKind::UnsupportedAttribute(key).into());
-            };
+            let (vty, step) = value_type(&key)?;
             if out.contains_key(&key) {
-                return Err(
-                    DecodeError::from(DecodeErrorKind::DuplicateKey(key.clone()))
-                        .within(PathStep::Attribute(key)),
-                );
+                return Err(DecodeError::from(DecodeErrorKind::DuplicateKey(key)).within(step));
             }
-            let value = self
-                .value(aty, depth + 1)
-                .map_err(|e| e.within(PathStep::Attribute(key.clone())))?;
+            let value = self.value(vty, depth + 1).map_err(|e| e.within(step))?;
             out.insert(key, value);
-        }
-        if out.len() < attrs.len() {
-            for name in attrs.keys() {
-                out.entry(name.clone()).or_insert(Value::Null);
-            }
         }
         Ok(out)
     }
