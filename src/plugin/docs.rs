@@ -103,10 +103,22 @@ fn render_groups(
             }
             line.push_str(") ");
             line.push_str(a.description.trim());
-            if let AttributeType::Nested { attributes, .. } = &a.ty {
+            if let Some(inner) = a.ty.inner() {
                 let path = format!("{prefix}{}", a.name);
                 let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
-                nested.insert(0, (path, attributes.clone()));
+                // Fields of plain objects are only ever read: Terraform
+                // computes or the provider fills them with the object.
+                let inner = match a.ty {
+                    AttributeType::Objects { .. } => inner
+                        .iter()
+                        .map(|f| Attribute {
+                            mode: Mode::Computed,
+                            ..f.clone()
+                        })
+                        .collect(),
+                    _ => inner.to_vec(),
+                };
+                nested.insert(0, (path, inner));
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -116,6 +128,7 @@ fn render_groups(
 fn type_label(ty: &AttributeType) -> String {
     match ty {
         AttributeType::Plain(t) => cty_label(t),
+        AttributeType::Objects { .. } => cty_label(&ty.value_type()),
         AttributeType::Nested { nesting, .. } => match nesting {
             Nesting::Single => "Attributes".into(),
             Nesting::List => "Attributes List".into(),

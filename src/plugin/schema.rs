@@ -34,13 +34,27 @@ pub enum Nesting {
     Map,
 }
 
-/// An attribute's type: a plain cty type, or nested attributes (protocol 6),
-/// which let every inner field carry its own description.
+/// An attribute's type: a plain cty type, objects of a plain type whose
+/// fields are described one by one, or nested attributes (protocol 6).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AttributeType {
     /// A cty type such as `string` or `list(string)`.
     Plain(CtyType),
-    /// Objects described attribute by attribute.
+    /// Objects sent to Terraform as the plain type `list(object({...}))`
+    /// (or `set`, `map`, a single `object`), each field described in the
+    /// attribute's markdown and in the docs. Prefer this to [`Nested`] for
+    /// computed results: Terraform 1.0 to 1.2 cannot index into nested
+    /// attributes in expressions (`x[0].name` fails validation there), and
+    /// `terraform test` mocks (`mock_data`, `override_data`) cannot fill them.
+    ///
+    /// [`Nested`]: AttributeType::Nested
+    Objects {
+        /// How the objects are collected.
+        nesting: Nesting,
+        /// The objects' fields; only their names, types and descriptions count.
+        fields: Vec<Attribute>,
+    },
+    /// Objects described attribute by attribute (protocol 6 nested attributes).
     Nested {
         /// How the objects are collected.
         nesting: Nesting,
@@ -54,7 +68,11 @@ impl AttributeType {
     pub fn value_type(&self) -> CtyType {
         match self {
             AttributeType::Plain(ty) => ty.clone(),
-            AttributeType::Nested {
+            AttributeType::Objects {
+                nesting,
+                fields: attributes,
+            }
+            | AttributeType::Nested {
                 nesting,
                 attributes,
             } => {
@@ -66,6 +84,15 @@ impl AttributeType {
                     Nesting::Map => CtyType::Map(Box::new(object)),
                 }
             }
+        }
+    }
+
+    /// The inner attributes or fields, for types that have them.
+    pub fn inner(&self) -> Option<&[Attribute]> {
+        match self {
+            AttributeType::Plain(_) => None,
+            AttributeType::Objects { fields, .. } => Some(fields),
+            AttributeType::Nested { attributes, .. } => Some(attributes),
         }
     }
 }
@@ -129,6 +156,33 @@ impl Attribute {
             },
             mode,
         )
+    }
+
+    /// An attribute holding objects of a plain cty type, described field by
+    /// field (see [`AttributeType::Objects`] for why this is not `nested`).
+    pub fn objects(name: &str, nesting: Nesting, mode: Mode, fields: Vec<Attribute>) -> Self {
+        Self::new(name, AttributeType::Objects { nesting, fields }, mode)
+    }
+
+    /// The markdown Terraform gets: the description, followed for
+    /// [`AttributeType::Objects`] by a table of the fields, since the plain
+    /// type itself carries no per-field text.
+    pub fn wire_description(&self) -> String {
+        let AttributeType::Objects { fields, .. } = &self.ty else {
+            return self.description.clone();
+        };
+        let mut out = self.description.trim_end().to_string();
+        out.push_str("\n\nEach element has these attributes:\n\n| attribute | type | description |\n|---|---|---|\n");
+        for f in fields {
+            let description = f.description.trim().replace('|', "\\|").replace('\n', " ");
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                f.name,
+                f.ty.value_type(),
+                description
+            ));
+        }
+        out
     }
 
     /// Sets the markdown description.
@@ -219,8 +273,8 @@ fn collect_undescribed(prefix: &str, attributes: &[Attribute], out: &mut Vec<Str
         if a.description.trim().is_empty() {
             out.push(path.clone());
         }
-        if let AttributeType::Nested { attributes, .. } = &a.ty {
-            collect_undescribed(&format!("{path}."), attributes, out);
+        if let Some(inner) = a.ty.inner() {
+            collect_undescribed(&format!("{path}."), inner, out);
         }
     }
 }
@@ -229,8 +283,8 @@ fn collect_paths(prefix: &str, attributes: &[Attribute], out: &mut Vec<String>) 
     for a in attributes {
         let path = format!("{prefix}{}", a.name);
         out.push(path.clone());
-        if let AttributeType::Nested { attributes, .. } = &a.ty {
-            collect_paths(&format!("{path}."), attributes, out);
+        if let Some(inner) = a.ty.inner() {
+            collect_paths(&format!("{path}."), inner, out);
         }
     }
 }
@@ -270,5 +324,36 @@ mod tests {
             vec!["items.id".to_string()]
         );
         assert_eq!(schema.attribute_paths(), vec!["name", "items", "items.id"]);
+    }
+
+    #[test]
+    fn objects_are_a_plain_list_of_objects_with_a_field_table() {
+        let a = Attribute::objects(
+            "items",
+            Nesting::List,
+            Mode::Computed,
+            vec![
+                Attribute::computed("id", CtyType::String).description("The id."),
+                Attribute::computed("size", CtyType::Number).description("A | B"),
+            ],
+        )
+        .description("Items.");
+        assert_eq!(
+            a.ty.value_type(),
+            CtyType::list(CtyType::object([
+                ("id".to_string(), CtyType::String),
+                ("size".to_string(), CtyType::Number),
+            ]))
+        );
+        assert_eq!(
+            a.wire_description(),
+            "Items.\n\nEach element has these attributes:\n\n| attribute | type | description |\n\
+             |---|---|---|\n| `id` | string | The id. |\n| `size` | number | A \\| B |\n"
+        );
+        let schema = Schema::new("d", vec![a]);
+        assert_eq!(
+            schema.attribute_paths(),
+            vec!["items", "items.id", "items.size"]
+        );
     }
 }

@@ -1,5 +1,10 @@
-//! The `dbs_restore_tasks` schema: arguments (DESIGN section 4) and one
-//! nested attribute per API field of a restore job.
+//! The `dbs_restore_tasks` schema: the arguments, and `tasks`, a computed
+//! `list(object({...}))` with one field per API field of a restore job.
+//!
+//! `tasks` is a plain object list rather than a protocol 6 nested attribute
+//! so that `tasks[0].name` works on Terraform 1.0 to 1.2 and `terraform test`
+//! mocks can fill it; the table below is the one source of each field's name,
+//! type and description, for the schema's markdown and the docs alike.
 
 use crate::plugin::cty::CtyType;
 use crate::plugin::{Attribute, Mode, Nesting, Schema};
@@ -64,8 +69,11 @@ pub(crate) fn schema() -> Schema {
                 .description("Names of the jobs returned, in the same order as `tasks`."),
             Attribute::computed("total_count", Number)
                 .description("Number of jobs returned, after filtering."),
-            Attribute::nested("tasks", Nesting::List, Mode::Computed, task_attributes())
-                .description("The restore jobs, in the order the API returned them."),
+            Attribute::objects("tasks", Nesting::List, Mode::Computed, task_attributes())
+                .description(
+                    "The restore jobs, in the order the API returned them, each with every field \
+                     the API sends (null where it sends none).",
+                ),
         ],
     )
 }

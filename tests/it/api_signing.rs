@@ -1,8 +1,7 @@
 //! Signature v1 against the checked-in fixtures, step by step: canonical query, then
 //! string-to-sign, then signature. Sources of the vectors: `tests/fixtures/signing/README.md`.
 
-#[path = "common/signing_fixtures.rs"]
-mod signing_fixtures;
+use crate::common::signing_fixtures;
 
 use terraform_provider_dbs::alibaba::signing::{canonical_query, sign, string_to_sign};
 

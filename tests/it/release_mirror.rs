@@ -11,8 +11,6 @@
 //! The mirror uses the packed layout (`HOST/NS/TYPE/NAME_VERSION_OS_ARCH.zip`)
 //! so that the very zip the release publishes is what Terraform installs.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,9 +18,9 @@ use base64::Engine as _;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
-use common::emulator::{sample_fixture, RunningEmulator};
-use common::plugin::provider_binary;
-use common::terraform::{Tf, TfOutput, Workspace, ALL};
+use crate::common::emulator::{sample_fixture, RunningEmulator};
+use crate::common::plugin::provider_binary;
+use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const PROVIDER: &str = "registry.terraform.io/example/dbs";
@@ -333,7 +331,7 @@ fn init_and_apply_from_mirror(tf: Tf, mirror: &Mirror, emulator: &RunningEmulato
 fn terraform_init_installs_the_release_zip_from_a_filesystem_mirror() {
     let mirror = Mirror::new();
     let emulator = RunningEmulator::sample();
-    for tf in ALL {
+    for tf in matrix() {
         init_and_apply_from_mirror(tf, &mirror, &emulator);
     }
 }

@@ -1,13 +1,11 @@
 //! The protocol layer against a client that behaves like Terraform: the real
 //! binary, real gRPC, real mTLS with a P-521 CA=true client certificate.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::plugin::{spawn_plugin, started_like_terraform, ClientIdentity, Presented};
+use crate::common::plugin::{spawn_plugin, started_like_terraform, ClientIdentity, Presented};
 use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, TaskSource};
 use terraform_provider_dbs::plugin::cty::{self, Value};
 use terraform_provider_dbs::plugin::wire::go_plugin::{
@@ -301,7 +299,7 @@ async fn tcp_fallback_honours_port_range() {
 
 #[test]
 fn without_the_cookie_it_explains_and_exits_1() {
-    let output = Command::new(common::plugin::provider_binary())
+    let output = Command::new(crate::common::plugin::provider_binary())
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
         .output()
         .unwrap();
@@ -313,7 +311,7 @@ fn without_the_cookie_it_explains_and_exits_1() {
 
 #[test]
 fn protocol_5_only_is_refused_clearly() {
-    let output = started_like_terraform(&common::plugin::provider_binary())
+    let output = started_like_terraform(&crate::common::plugin::provider_binary())
         .env("PLUGIN_PROTOCOL_VERSIONS", "5")
         .output()
         .unwrap();
@@ -323,7 +321,7 @@ fn protocol_5_only_is_refused_clearly() {
 
 #[test]
 fn missing_client_certificate_is_refused() {
-    let output = started_like_terraform(&common::plugin::provider_binary())
+    let output = started_like_terraform(&crate::common::plugin::provider_binary())
         .env_remove("PLUGIN_CLIENT_CERT")
         .output()
         .unwrap();
@@ -333,7 +331,7 @@ fn missing_client_certificate_is_refused() {
 
 #[test]
 fn version_flag() {
-    let output = Command::new(common::plugin::provider_binary())
+    let output = Command::new(crate::common::plugin::provider_binary())
         .arg("--version")
         .output()
         .unwrap();

@@ -1,8 +1,6 @@
 //! Real Terraform 1.0.3 and 1.15.5 load the provider over mandatory mTLS.
 
-mod common;
-
-use common::terraform::{Workspace, ALL};
+use crate::common::terraform::{matrix, Workspace};
 
 const PROVIDER_ONLY: &str = r#"
 terraform {
@@ -17,7 +15,7 @@ provider "dbs" {
 
 #[test]
 fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
-    for tf in ALL {
+    for tf in matrix() {
         let ws = Workspace::new(
             tf,
             &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n"),
@@ -57,7 +55,7 @@ fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
 
 #[test]
 fn validation_error_points_at_the_attribute() {
-    for tf in ALL {
+    for tf in matrix() {
         let ws = Workspace::new(
             tf,
             &format!(
@@ -78,7 +76,7 @@ fn validation_error_points_at_the_attribute() {
 #[test]
 fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(common::plugin::provider_binary())
+    let mut child = std::process::Command::new(crate::common::plugin::provider_binary())
         .arg("--debug")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -103,7 +101,7 @@ fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
         child.id()
     );
     let ws = Workspace::new(
-        common::terraform::Tf::V1_15_5,
+        crate::common::terraform::Tf::V1_15_5,
         &format!(
             "{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n"
         ),
@@ -113,7 +111,7 @@ fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
     std::fs::write(ws.path().join("cli.tfrc"), "").unwrap();
     let mut command = ws.command(&["plan", "-no-color", "-input=false"]);
     command.env("TF_REATTACH_PROVIDERS", &reattach);
-    let out = common::terraform::TfOutput::from(command.output().unwrap());
+    let out = crate::common::terraform::TfOutput::from(command.output().unwrap());
     let _ = child.kill();
     let _ = child.wait();
     assert!(!out.success);

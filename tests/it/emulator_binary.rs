@@ -4,8 +4,7 @@
 
 #![cfg(unix)]
 
-#[path = "common/emulator_requests.rs"]
-mod emulator_requests;
+use crate::common::emulator_requests;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -1,13 +1,11 @@
 //! `dbs_restore_tasks` end to end: real Terraform 1.0.3 and 1.15.5, the
 //! real provider binary, the emulator serving the sample fixture.
 
-mod common;
-
 use serde_json::{json, Value as Json};
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
-use common::emulator::{sample_fixture, RunningEmulator};
-use common::terraform::{Tf, TfOutput, Workspace, ALL};
+use crate::common::emulator::{sample_fixture, RunningEmulator};
+use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 const HEADER: &str = r#"
 terraform {
@@ -183,7 +181,7 @@ fn check_four_ways(tf: Tf, out: &Json) {
 #[test]
 fn four_ways_match_the_fixture_and_output_file() {
     let emulator = RunningEmulator::sample();
-    for tf in ALL {
+    for tf in matrix() {
         let (out, file) = apply_four_ways(tf, &emulator);
         check_four_ways(tf, &out);
         assert_eq!(file, out["all"]["value"]["tasks"], "{tf:?} output_file");
@@ -202,7 +200,7 @@ fn throttled_one_based_server_gives_identical_outputs() {
             ..Faults::default()
         },
     );
-    for tf in ALL {
+    for tf in matrix() {
         let (expected, _) = apply_four_ways(tf, &clean);
         let (got, _) = apply_four_ways(tf, &faulty);
         assert_eq!(got, expected, "{tf:?}");
@@ -236,7 +234,7 @@ fn negative_configs_fail_at_plan_naming_the_attribute() {
             &["Empty time window", "end_time = \"2026-01-01T00:00:00Z\""],
         ),
     ];
-    for tf in ALL {
+    for tf in matrix() {
         for (body, needles) in cases {
             plan_fails_with(tf, &emulator, body, needles);
         }
@@ -246,7 +244,7 @@ fn negative_configs_fail_at_plan_naming_the_attribute() {
 #[test]
 fn wrong_secret_reports_signature_error_with_request_id() {
     let emulator = RunningEmulator::sample();
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(tf, &emulator, "data \"dbs_restore_tasks\" \"all\" {}\n")
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "definitely-wrong-secret");
         let out = ws.run(&["plan", "-no-color", "-input=false"]);
@@ -287,7 +285,7 @@ data "dbs_restore_tasks" "x" {
   end_timestamp  = 0
 }
 "#;
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(tf, &emulator, variables);
         let out = ws.run(&["validate", "-no-color"]).ok();
         assert!(
@@ -329,7 +327,7 @@ output "count" { value = data.dbs_restore_tasks.y.total_count }
 #[test]
 fn debug_logs_show_one_line_per_api_request() {
     let emulator = RunningEmulator::sample();
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(
             tf,
             &emulator,

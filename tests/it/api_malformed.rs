@@ -1,8 +1,7 @@
 //! Unreadable answers — malformed JSON, an HTML 502 page, a truncated body — each end in a typed
 //! error carrying whatever RequestId exists, never a panic.
 
-#[path = "common/api_support.rs"]
-mod support;
+use crate::common::api_support as support;
 
 use support::{client, config, emulator, list};
 use terraform_provider_dbs::alibaba::{ClientConfig, ClientError};

@@ -1,8 +1,7 @@
 //! Paging and filtering over real HTTP: the page-size rules, 0-based and 1-based servers, and
 //! the server-side filters, against generated tasks and the sample fixture.
 
-#[path = "common/emulator_requests.rs"]
-mod emulator_requests;
+use crate::common::emulator_requests;
 
 use std::collections::HashSet;
 

@@ -1,8 +1,7 @@
 //! The emulator's gateway checks over real HTTP: what a correctly signed request gets, and the
 //! exact refusal for each way of getting it wrong.
 
-#[path = "common/emulator_requests.rs"]
-mod emulator_requests;
+use crate::common::emulator_requests;
 
 use emulator_requests::{generated, send_pairs, start, Call};
 use terraform_provider_dbs::emulator::{EmulatorConfig, TaskSource};

@@ -1,8 +1,7 @@
 //! Each fault flag, observed from the client side over real HTTP, plus the promises around them:
 //! deterministic choice, changeable at run time, and a shutdown that stalled requests cannot hold.
 
-#[path = "common/emulator_requests.rs"]
-mod emulator_requests;
+use crate::common::emulator_requests;
 
 use std::time::{Duration, Instant};
 

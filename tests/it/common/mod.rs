@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod api_support;
 pub mod emulator;
+pub mod emulator_requests;
 pub mod plugin;
 pub mod process;
 pub mod recorder;
 pub mod release;
+pub mod signing_fixtures;
 pub mod terraform;

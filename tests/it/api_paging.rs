@@ -1,7 +1,6 @@
 //! Exactly-once paging against the emulator over real HTTP, with throttling and either page base.
 
-#[path = "common/api_support.rs"]
-mod support;
+use crate::common::api_support as support;
 
 use std::collections::HashSet;
 

@@ -10,8 +10,6 @@
 //! - the release build refuses gRPC clients without the certificate
 //!   Terraform announced.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
@@ -23,13 +21,13 @@ use terraform_provider_dbs::plugin::wire::tfplugin6::{
     self as wire, provider_client::ProviderClient,
 };
 
-use common::emulator::{sample_fixture, RunningEmulator};
-use common::plugin::{
+use crate::common::emulator::{sample_fixture, RunningEmulator};
+use crate::common::plugin::{
     spawn_plugin_binary, started_like_terraform, ClientIdentity, PluginProcess, Presented,
 };
-use common::recorder::Recorder;
-use common::release::release_binary;
-use common::terraform::{Tf, TfOutput, Workspace, ALL};
+use crate::common::recorder::Recorder;
+use crate::common::release::release_binary;
+use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 const ACCESS_KEY: &str = "LTAI5tSecurityTestKeyId";
 const SECRET: &str = "sEcReT-0f-the-security-test-Zq9x";
@@ -174,7 +172,7 @@ fn assert_provider_traced(what: &str, run: &TfOutput) {
 #[test]
 fn trace_logs_state_and_files_hold_no_secret_token_or_signature() {
     let emulator = sts_emulator();
-    for tf in ALL {
+    for tf in matrix() {
         for source in [Source::Attributes, Source::Environment] {
             let what = format!("{tf:?} {source:?}");
             let wire = Recorder::forwarding_to(socket_addr(&emulator.url()));
@@ -270,7 +268,7 @@ fn a_real_signature_mismatch_answer_does_not_leak_the_token() {
         .build()
         .unwrap();
     let gateway = real_mismatch_gateway(&runtime);
-    for tf in ALL {
+    for tf in matrix() {
         let what = format!("{tf:?}");
         let ws = traced_workspace(tf, Source::Attributes, &gateway, SECRET);
         let run = ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"]);
@@ -317,7 +315,7 @@ fn flat(text: &str) -> String {
 fn plain_http_to_a_remote_host_is_refused_before_any_traffic() {
     let proxy = Recorder::black_hole();
     let remote = "http://dbs.example.com";
-    for tf in ALL {
+    for tf in matrix() {
         let in_block = endpoint_workspace(tf, &format!("  endpoint = {remote:?}"), &proxy);
         for args in [
             &["validate", "-no-color"][..],

@@ -2,8 +2,7 @@
 //! metadata), against tiny local servers on 127.0.0.1:0. The explicit/env/file precedence cases
 //! are unit tests next to the code (`src/alibaba/credentials.rs`).
 
-#[path = "common/api_support.rs"]
-mod support;
+use crate::common::api_support as support;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,8 +2,7 @@
 //! stalls recover or end in a clear error; auth, signature and parameter errors are never retried
 //! (asserted on the emulator's request count).
 
-#[path = "common/api_support.rs"]
-mod support;
+use crate::common::api_support as support;
 
 use std::time::Duration;
 

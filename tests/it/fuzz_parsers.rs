@@ -199,7 +199,7 @@ fn profile_file_parser_never_panics() {
 }
 
 /// Writes the msgpack seeds: configs of this provider's schemas as Terraform
-/// would send them. `cargo test --test fuzz_parsers -- --ignored` regenerates.
+/// would send them. `cargo test --test it fuzz_parsers -- --ignored` regenerates.
 #[test]
 #[ignore]
 fn regenerate_msgpack_corpus() {

@@ -8,17 +8,15 @@
 //! state, no `output_file`. Provider settings keep retries and timeouts small
 //! so each case takes seconds.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
-use common::emulator::RunningEmulator;
-use common::plugin::provider_binary;
-use common::process::{eventually, is_running, providers_below, Background};
-use common::terraform::{Tf, TfOutput, Workspace, ALL};
+use crate::common::emulator::RunningEmulator;
+use crate::common::plugin::provider_binary;
+use crate::common::process::{eventually, is_running, providers_below, Background};
+use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 /// Tasks the emulator serves: twelve pages of five at `page_size = 5`, so a
 /// read is several requests long and can be interrupted half-way.
@@ -143,7 +141,7 @@ fn sustained_throttling_past_max_retries_is_a_clear_error() {
         throttle_rate: 1.0,
         ..Faults::default()
     });
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(tf, &emulator, "  max_retries = 2");
         let before = emulator.request_count();
         let out = apply(&ws);
@@ -167,7 +165,7 @@ fn stalled_server_times_out_retries_then_fails_clearly() {
         stall_rate: 1.0,
         ..Faults::default()
     });
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(tf, &emulator, "  max_retries = 1\n  request_timeout = 1");
         let before = emulator.request_count();
         let out = apply(&ws);
@@ -190,7 +188,7 @@ fn connections_always_cut_mid_body_fail_clearly() {
         reset_rate: 1.0,
         ..Faults::default()
     });
-    for tf in ALL {
+    for tf in matrix() {
         let ws = workspace(tf, &emulator, "  max_retries = 2");
         let before = emulator.request_count();
         let out = apply(&ws);
@@ -220,7 +218,7 @@ fn some_connections_cut_mid_body_still_give_the_full_result() {
     // Sequential paging makes the request order, and so the faults each
     // request gets, the same on every run.
     let settings = "  max_retries = 5\n  max_concurrency = 1";
-    for tf in ALL {
+    for tf in matrix() {
         let cut = faulty(Faults {
             reset_rate: 0.3,
             seed: 11,
@@ -328,7 +326,7 @@ fn sigint_to_terraform_alone_stops_the_read_and_the_provider() {
 
 #[test]
 fn api_dying_mid_read_is_a_clear_error_without_partial_result() {
-    for tf in ALL {
+    for tf in matrix() {
         // A third of a second a page, one page at a time: the API dies
         // with two pages read and the third in flight.
         let mut emulator = faulty(Faults {

@@ -1,5 +1,5 @@
 //! The registry docs are generated from the schema; this test fails when
-//! they drift. Regenerate with `UPDATE_DOCS=1 cargo test --test docs_drift`.
+//! they drift. Regenerate with `UPDATE_DOCS=1 cargo test --test it docs_drift`.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ fn check(path: &Path, rendered: &str, schema: &Schema) {
     }
     let on_disk = std::fs::read_to_string(path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (run UPDATE_DOCS=1 cargo test --test docs_drift)",
+            "{}: {e} (run UPDATE_DOCS=1 cargo test --test it docs_drift)",
             path.display()
         )
     });
@@ -34,7 +34,7 @@ fn check(path: &Path, rendered: &str, schema: &Schema) {
     );
     assert!(
         on_disk == rendered,
-        "{} is out of date with the schema descriptions; run UPDATE_DOCS=1 cargo test --test docs_drift",
+        "{} is out of date with the schema descriptions; run UPDATE_DOCS=1 cargo test --test it docs_drift",
         path.display()
     );
 }

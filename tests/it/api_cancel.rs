@@ -1,8 +1,7 @@
 //! A read cancelled midway returns `Cancelled` within one second, wherever it is: waiting for a
 //! slow answer, in the middle of concurrent pages, or sleeping in a backoff.
 
-#[path = "common/api_support.rs"]
-mod support;
+use crate::common::api_support as support;
 
 use std::time::{Duration, Instant};
 

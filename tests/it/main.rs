@@ -1,0 +1,24 @@
+//! The integration tests, one module per behaviour, built as one test binary
+//! (each extra binary would relink every dependency). Shared helpers live in
+//! [`common`]; fixtures are files under `tests/fixtures/`.
+
+mod common;
+
+mod api_cancel;
+mod api_credentials;
+mod api_malformed;
+mod api_paging;
+mod api_retries;
+mod api_signing;
+mod docs_drift;
+mod emulator_auth;
+mod emulator_binary;
+mod emulator_faults;
+mod emulator_paging;
+mod fuzz_parsers;
+mod plugin_protocol;
+mod release_mirror;
+mod security;
+mod terraform_faults;
+mod terraform_protocol;
+mod terraform_restore_tasks;
