@@ -16,7 +16,7 @@ use super::credentials::{new_nonce, Credentials};
 use super::endpoint::resolve_endpoint;
 use super::error::{is_retryable_status, ApiError};
 use super::models::{describe_json_error, page_from_object, Page, RestoreTask, RestoreTaskQuery};
-use super::{paging, signing};
+use super::{paging, signing, trust_store};
 
 /// API version of DBS this client speaks.
 pub const DBS_API_VERSION: &str = "2019-03-06";
@@ -148,6 +148,9 @@ pub enum ClientError {
     /// The client configuration is unusable.
     #[error("invalid DBS client configuration: {0}")]
     InvalidConfig(String),
+    /// HTTPS cannot be verified: no CA certificates on this machine.
+    #[error(transparent)]
+    NoCaCertificates(#[from] trust_store::NoCaCertificates),
     /// The query is unusable.
     #[error("invalid restore task query: {0}")]
     InvalidQuery(String),
@@ -277,7 +280,7 @@ impl DbsClient {
             ));
         }
         let loopback = endpoint.starts_with("http://");
-        let mut builder = reqwest::Client::builder()
+        let mut builder = trust_store::client_builder(!loopback)?
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.request_timeout)

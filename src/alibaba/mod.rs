@@ -3,7 +3,7 @@
 //! Map of the client: [`signing`] (pure RPC signature v1), [`endpoint`] (region -> base URL),
 //! [`credentials`] (the credential chain), [`error`] (API error shapes and what is retryable),
 //! [`models`] (lenient response parsing), [`client`] (HTTP attempts with retries) and `paging`
-//! (exactly-once concurrent listing).
+//! (exactly-once concurrent listing), [`trust_store`] (the CA certificates HTTPS trusts).
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod models;
 mod paging;
 pub mod signing;
+pub mod trust_store;
 
 pub use client::{Backoff, ClientConfig, ClientError, DbsClient, TransportKind};
 pub use credentials::{

@@ -29,6 +29,8 @@ pub mod tls;
 pub mod wire;
 
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, Severity};
-pub use provider_api::{ConfigureRequest, DataSource, Provider, ReadRequest, ReadResponse};
+pub use provider_api::{
+    ConfigureRequest, DataSource, Provider, ReadRequest, ReadResponse, TERRAFORM_MAX_MESSAGE_BYTES,
+};
 pub use schema::{Attribute, Mode, Nesting, Schema};
 pub use serve::{serve, ServeError, ServeOptions};

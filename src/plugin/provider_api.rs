@@ -13,6 +13,13 @@ use super::cty::Value;
 use super::diagnostics::Diagnostics;
 use super::schema::Schema;
 
+/// The largest response Terraform's gRPC client accepts (`maxRecvSize =
+/// 64 << 20` in its plugin client). A state that would not fit must become a
+/// diagnostic that says so, not Terraform's own "received message larger than
+/// max", so the SDK checks every response against it and data sources that can
+/// produce big states check themselves, early, and say what to narrow.
+pub const TERRAFORM_MAX_MESSAGE_BYTES: usize = 64 << 20;
+
 /// What ConfigureProvider hands the provider.
 #[derive(Debug, Clone)]
 pub struct ConfigureRequest {

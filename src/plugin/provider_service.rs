@@ -13,7 +13,9 @@ use tonic::{Request, Response, Status};
 use super::convert;
 use super::cty::CtyType;
 use super::diagnostics::{Diagnostic, Diagnostics};
-use super::provider_api::{ConfigureRequest, DataSource, Provider, ReadRequest};
+use super::provider_api::{
+    ConfigureRequest, DataSource, Provider, ReadRequest, TERRAFORM_MAX_MESSAGE_BYTES,
+};
 use super::wire::tfplugin6 as wire;
 use super::wire::tfplugin6::provider_server;
 
@@ -211,6 +213,10 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         let state = match response.state {
             Some(state) if !diagnostics.has_errors() => {
                 match convert::encode_dynamic_value(&state, ty) {
+                    Ok(v) if v.msgpack.len() > STATE_BUDGET_BYTES => {
+                        diagnostics.push(state_too_large(&request.type_name, v.msgpack.len()));
+                        None
+                    }
                     Ok(v) => Some(v),
                     Err(d) => {
                         diagnostics.push(d);
@@ -250,6 +256,24 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
             error: String::new(),
         }))
     }
+}
+
+/// Room left in a response for the diagnostics and protobuf framing around
+/// the state.
+const RESPONSE_OVERHEAD_BYTES: usize = 1 << 20;
+/// The largest state a response can carry within Terraform's limit.
+const STATE_BUDGET_BYTES: usize = TERRAFORM_MAX_MESSAGE_BYTES - RESPONSE_OVERHEAD_BYTES;
+
+fn state_too_large(type_name: &str, bytes: usize) -> Diagnostic {
+    Diagnostic::error(
+        "Result too large for Terraform",
+        format!(
+            "The state of this {type_name} is {:.1} MiB, more than the {} MiB Terraform accepts \
+             in one response. Narrow the data source's filters so that it returns less.",
+            bytes as f64 / (1 << 20) as f64,
+            TERRAFORM_MAX_MESSAGE_BYTES >> 20
+        ),
+    )
 }
 
 fn read_failure(d: Diagnostic) -> wire::read_data_source::Response {

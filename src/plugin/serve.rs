@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::go_plugin_services::{Broker, Controller, Stdio};
 use super::handshake::{self, Address, HandshakeError};
 use super::listener::{ListenError, PluginListener, Transport};
-use super::provider_api::Provider;
+use super::provider_api::{Provider, TERRAFORM_MAX_MESSAGE_BYTES};
 use super::provider_service::ProviderService;
 use super::tls::{self, TlsSetupError};
 use super::wire::go_plugin::{
@@ -107,10 +107,13 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     let address = listener.address().clone();
 
     let router = tonic::transport::Server::builder()
-        .add_service(ProviderServer::new(ProviderService::new(
-            provider,
-            stop.clone(),
-        )))
+        .add_service(
+            ProviderServer::new(ProviderService::new(provider, stop.clone()))
+                // Terraform sends configs and states as large as it accepts
+                // back; tonic's default would refuse requests past 4 MiB.
+                .max_decoding_message_size(TERRAFORM_MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(TERRAFORM_MAX_MESSAGE_BYTES),
+        )
         .add_service(GrpcControllerServer::new(Controller {
             shutdown: shutdown.clone(),
         }))
@@ -125,6 +128,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     // Signal handlers first: a Ctrl-C that arrives as Terraform reads the
     // handshake must be ignored, not kill us and strand the socket directory.
     watch_signals(shutdown.clone(), stop.clone(), options.debug);
+    if !options.debug {
+        watch_parent(shutdown.clone(), stop.clone());
+    }
     announce(&address, server_cert.as_deref(), &options)?;
 
     let incoming = tokio_stream::wrappers::ReceiverStream::new(connections_rx);
@@ -252,6 +258,35 @@ fn watch_signals(shutdown: CancellationToken, stop: CancellationToken, debug: bo
         }
         stop.cancel();
         shutdown.cancel();
+    });
+}
+
+/// How often the parent is checked; with the shutdown grace period this
+/// keeps an orphan's life under a second.
+const PARENT_POLL: Duration = Duration::from_millis(100);
+
+/// When Terraform dies without calling Shutdown (`kill -9`, a crashed CI
+/// runner), nobody will ever call it: we get re-parented (to init or a
+/// subreaper), so a changed parent pid means exit, removing the socket.
+/// Polling `getppid` rather than `PR_SET_PDEATHSIG` because the latter fires
+/// when the forking *thread* exits, which in a Go parent can be any thread.
+fn watch_parent(shutdown: CancellationToken, stop: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PARENT_POLL);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = shutdown.cancelled() => return,
+            }
+            let now = std::os::unix::process::parent_id();
+            if now != parent {
+                log::warn!("parent process {parent} is gone (now {now}); shutting down");
+                stop.cancel();
+                shutdown.cancel();
+                return;
+            }
+        }
     });
 }
 

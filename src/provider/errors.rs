@@ -39,6 +39,10 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
             "Read cancelled".to_string(),
             "Terraform asked the provider to stop.",
         ),
+        ClientError::NoCaCertificates(_) => (
+            "No CA certificates to verify HTTPS".to_string(),
+            "The provider verifies every HTTPS certificate and found nothing to verify against.",
+        ),
         ClientError::InvalidConfig(_) | ClientError::InvalidQuery(_) => (
             "Invalid DBS request".to_string(),
             "Check the provider and data source arguments.",

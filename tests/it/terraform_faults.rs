@@ -353,3 +353,68 @@ fn api_dying_mid_read_is_a_clear_error_without_partial_result() {
         );
     }
 }
+
+/// Terraform killed with SIGKILL half-way through a read (a crashed CI
+/// runner): nobody calls Shutdown, so the provider must notice its parent is
+/// gone and exit by itself, removing its socket directory.
+fn killed_terraform_leaves_no_provider(tf: Tf) {
+    let emulator = faulty(Faults {
+        latency: Duration::from_secs(2),
+        ..Faults::default()
+    });
+    let sockets = tempfile::tempdir().unwrap();
+    let ws = workspace(tf, &emulator, "  max_concurrency = 1")
+        .env("TMPDIR", &sockets.path().display().to_string());
+    let run = Background::spawn(ws.command(&["plan", "-no-color", "-input=false"]));
+    assert!(
+        eventually(DEADLINE, || emulator.request_count() >= 1),
+        "{tf:?}: the read never started"
+    );
+    let providers = providers_below(run.pid(), &provider_binary());
+    assert_eq!(
+        providers.len(),
+        1,
+        "{tf:?}: provider processes {providers:?}"
+    );
+    let socket_dirs = || {
+        std::fs::read_dir(sockets.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("plugin-dbs-"))
+            .count()
+    };
+    assert_eq!(socket_dirs(), 1, "{tf:?}: the provider's socket directory");
+    // Kill Terraform (with 1.0.3's panicwrap, both the wrapper and the real
+    // Terraform, the provider's parent), but not the provider.
+    let terraform = providers[0].parent;
+    let killed = Instant::now();
+    for pid in [terraform, run.pid()] {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let gone = eventually(Duration::from_secs(2), || {
+        providers.iter().all(|p| !is_running(p)) && socket_dirs() == 0
+    });
+    let took = killed.elapsed();
+    eprintln!("{tf:?}: provider gone {took:?} after kill -9 of Terraform");
+    assert!(
+        gone,
+        "{tf:?}: 2 s after kill -9 of Terraform: providers {:?} running, {} socket directories",
+        providers
+            .iter()
+            .filter(|p| is_running(p))
+            .collect::<Vec<_>>(),
+        socket_dirs()
+    );
+}
+
+#[test]
+fn kill_9_of_terraform_1_0_leaves_no_provider_behind() {
+    killed_terraform_leaves_no_provider(Tf::V1_0_3);
+}
+
+#[test]
+fn kill_9_of_terraform_1_15_leaves_no_provider_behind() {
+    killed_terraform_leaves_no_provider(Tf::V1_15_5);
+}

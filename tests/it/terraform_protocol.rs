@@ -1,4 +1,4 @@
-//! Real Terraform 1.0.3 and 1.15.5 load the provider over mandatory mTLS.
+//! Every Terraform of the matrix loads the provider over mandatory mTLS.
 
 use crate::common::terraform::{matrix, Workspace};
 
@@ -43,11 +43,21 @@ fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
                 "{tf:?}: {name} has no description"
             );
         }
-        let tasks = &attrs["tasks"]["nested_type"]["attributes"];
-        for (name, attr) in tasks.as_object().expect("tasks is a nested attribute") {
+        // `tasks` is a plain list(object): every field of its type has a
+        // row in the attribute's markdown.
+        let tasks = &attrs["tasks"];
+        assert_eq!(tasks["type"][0], "list", "{tf:?}: {tasks}");
+        assert_eq!(tasks["type"][1][0], "object", "{tf:?}: {tasks}");
+        let fields = tasks["type"][1][1].as_object().unwrap();
+        assert_eq!(fields.len(), 28, "{tf:?}");
+        let description = tasks["description"].as_str().unwrap();
+        for name in fields.keys() {
+            let row = format!("| `{name}` |");
             assert!(
-                attr["description"].as_str().is_some_and(|d| !d.is_empty()),
-                "{tf:?}: tasks.{name} has no description"
+                description
+                    .lines()
+                    .any(|l| l.starts_with(&row) && l.len() > row.len() + 12),
+                "{tf:?}: tasks.{name} has no described row in:\n{description}"
             );
         }
     }

@@ -5,7 +5,8 @@ use serde_json::{json, Value as Json};
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
-use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
+use crate::common::fixture::expected_tasks;
+use crate::common::terraform::{matrix, outputs, Tf, TfOutput, Workspace};
 
 const HEADER: &str = r#"
 terraform {
@@ -43,91 +44,6 @@ fn workspace(tf: Tf, emulator: &RunningEmulator, body: &str) -> Workspace {
         ws = ws.env(k, &v);
     }
     ws
-}
-
-/// The fixture's tasks in file (API) order, as raw JSON objects.
-fn fixture_tasks() -> Vec<Json> {
-    let text = std::fs::read_to_string(sample_fixture()).unwrap();
-    let json: Json = serde_json::from_str(&text).unwrap();
-    json["RestoreTaskDetail"].as_array().unwrap().clone()
-}
-
-/// Independent of the provider's mapping code: what one task must look like.
-fn expected_task(raw: &Json) -> Json {
-    let s = |k: &str| match &raw[k] {
-        Json::String(s) => json!(s),
-        Json::Null => Json::Null,
-        other => panic!("{k} is {other}"),
-    };
-    let n = |k: &str| match &raw[k] {
-        Json::Number(n) => json!(n.as_i64().unwrap()),
-        Json::String(s) => json!(s.parse::<i64>().unwrap()),
-        Json::Null => Json::Null,
-        other => panic!("{k} is {other}"),
-    };
-    let t = |k: &str| match n(k) {
-        Json::Null => Json::Null,
-        v => {
-            let ms = v.as_i64().unwrap();
-            let at = time::OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap();
-            assert_eq!(ms % 1000, 0, "fixture times are whole seconds");
-            json!(format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                at.year(),
-                at.month() as u8,
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            ))
-        }
-    };
-    let error = match raw["ErrMessage"].as_str() {
-        None | Some("NULL") | Some("") => Json::Null,
-        Some(m) => json!(m),
-    };
-    json!({
-        "id": s("RestoreTaskId"),
-        "name": s("RestoreTaskName"),
-        "status": s("RestoreStatus"),
-        "backup_plan_id": s("BackupPlanId"),
-        "backup_set_id": s("BackupSetId"),
-        "backup_gateway_id": n("BackupGatewayId"),
-        "restore_dir": s("RestoreDir"),
-        "restore_objects": s("RestoreObjects"),
-        "restore_timestamp": n("RestoreTime"),
-        "restore_time": t("RestoreTime"),
-        "create_timestamp": n("RestoreTaskCreateTime"),
-        "create_time": t("RestoreTaskCreateTime"),
-        "finish_timestamp": n("RestoreTaskFinishTime"),
-        "finish_time": t("RestoreTaskFinishTime"),
-        "cross_aliyun_id": s("CrossAliyunId"),
-        "cross_role_name": s("CrossRoleName"),
-        "destination_endpoint_region": s("DestinationEndpointRegion"),
-        "destination_endpoint_instance_type": s("DestinationEndpointInstanceType"),
-        "destination_endpoint_instance_id": s("DestinationEndpointInstanceID"),
-        "destination_endpoint_ip_port": s("DestinationEndpointIpPort"),
-        "destination_endpoint_database_name": s("DestinationEndpointDatabaseName"),
-        "destination_endpoint_user_name": s("DestinationEndpointUserName"),
-        "destination_endpoint_oracle_sid": s("DestinationEndpointOracleSID"),
-        "full_data_restore_progress": n("FullDataRestoreProgress"),
-        "full_struct_before_restore_progress": n("FullStruforeRestoreProgress"),
-        "full_struct_after_restore_progress": n("FullStruAfterRestoreProgress"),
-        "continuous_restore_progress": n("ContinuousRestoreProgress"),
-        "error_message": error,
-    })
-}
-
-fn expected_tasks(keep: impl Fn(&Json) -> bool) -> Vec<Json> {
-    fixture_tasks()
-        .iter()
-        .filter(|t| keep(t))
-        .map(expected_task)
-        .collect()
-}
-
-fn outputs(out: &TfOutput) -> Json {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
 }
 
 fn apply_four_ways(tf: Tf, emulator: &RunningEmulator) -> (Json, Json) {

@@ -17,7 +17,8 @@ const STS_VERSION: &str = "2015-04-01";
 const METADATA_CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 
 fn http_client(opts: &ResolveOptions, base: &str) -> Result<reqwest::Client, String> {
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::alibaba::trust_store::client_builder(!base.starts_with("http://"))
+        .map_err(|e| e.to_string())?
         .timeout(opts.http_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!(

@@ -62,6 +62,12 @@ impl ListEncoder {
         Ok(())
     }
 
+    /// Bytes encoded so far, so a caller can stop before a list outgrows
+    /// what it may send.
+    pub fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The finished list, or an error if fewer elements than announced came.
     pub fn finish(self) -> Result<Value, EncodeError> {
         if self.pushed != self.expected {

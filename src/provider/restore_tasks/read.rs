@@ -8,7 +8,7 @@ use super::output_file::JsonArrayFile;
 use super::schema::{task_type, MAX_PAGE_SIZE};
 use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
 use crate::plugin::cty::{ListEncoder, Value};
-use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
+use crate::plugin::{AttributePath, Diagnostic, Diagnostics, TERRAFORM_MAX_MESSAGE_BYTES};
 use crate::provider::args::{self, Arg};
 use crate::provider::errors::client_error_diagnostic;
 use crate::provider::time_format::parse_rfc3339_ms;
@@ -190,14 +190,18 @@ fn encode_tasks(tasks: Vec<RestoreTask>, output_file: Option<&str>) -> Result<Va
         ),
         None => None,
     };
-    let mut list = ListEncoder::new(task_type(), tasks.len()).map_err(bug)?;
-    for task in tasks {
+    let total = tasks.len();
+    let mut list = ListEncoder::new(task_type(), total).map_err(bug)?;
+    for (done, task) in tasks.into_iter().enumerate() {
         let value = task_value(task);
         if let (Some(file), Some(path)) = (file.as_mut(), output_file) {
             file.push(&JsonView(&value))
                 .map_err(|e| file_error(path, e))?;
         }
         list.push(&value).map_err(bug)?;
+        if list.encoded_len() > TASKS_BUDGET_BYTES {
+            return Err(too_large(done + 1, total, list.encoded_len()));
+        }
     }
     // The list first: a file is only published for a read that succeeds.
     let tasks_value = list.finish().map_err(bug)?;
@@ -205,6 +209,24 @@ fn encode_tasks(tasks: Vec<RestoreTask>, output_file: Option<&str>) -> Result<Va
         file.commit().map_err(|e| file_error(path, e))?;
     }
     Ok(tasks_value)
+}
+
+/// What `tasks` may take of Terraform's response limit; `ids`, `names` and
+/// the arguments need a little of the rest.
+const TASKS_BUDGET_BYTES: usize = TERRAFORM_MAX_MESSAGE_BYTES - (2 << 20);
+
+fn too_large(encoded: usize, total: usize, bytes: usize) -> Diagnostics {
+    Diagnostics::from(Diagnostic::error(
+        "Too many restore jobs for one data source",
+        format!(
+            "The {total} restore jobs read would not fit in what Terraform accepts from a provider \
+             ({} MiB per response): the first {encoded} already take {:.1} MiB. Narrow the read \
+             with `backup_plan_id`, `ids`, a time window (`start_time`/`end_time`), `status` or \
+             `name_regex`, or split it over several data sources.",
+            TERRAFORM_MAX_MESSAGE_BYTES >> 20,
+            bytes as f64 / (1 << 20) as f64
+        ),
+    ))
 }
 
 fn opt_string(v: &Option<String>) -> Value {

@@ -194,6 +194,26 @@ impl Workspace {
         }
     }
 
+    /// A workspace holding the files of `tests/fixtures/terraform/<name>/`
+    /// (subdirectories too), minus those `skip` rejects.
+    pub fn from_fixture(tf: Tf, name: &str, skip: impl Fn(&Path) -> bool) -> Self {
+        let ws = Self::new(tf, "");
+        std::fs::remove_file(ws.path().join("main.tf")).unwrap();
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/terraform")
+            .join(name);
+        copy_tree(&source, ws.path(), &source, &skip);
+        ws
+    }
+
+    /// Points the provider at `emulator` for every later command.
+    pub fn with_emulator(mut self, emulator: &super::emulator::RunningEmulator) -> Self {
+        for (k, v) in emulator.provider_env() {
+            self = self.env(k, &v);
+        }
+        self
+    }
+
     /// Adds an environment variable for every later command.
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
@@ -259,4 +279,26 @@ impl TfOutput {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+}
+
+fn copy_tree(from: &Path, to: &Path, root: &Path, skip: &dyn Fn(&Path) -> bool) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let relative = path.strip_prefix(root).unwrap();
+        if skip(relative) {
+            continue;
+        }
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target, root, skip);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// `terraform output -json`, parsed.
+pub fn outputs(out: &TfOutput) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
 }
