@@ -5,8 +5,8 @@ use serde_json::{json, Value as Json};
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
-use crate::common::fixture::expected_tasks;
-use crate::common::terraform::{matrix, outputs, Tf, TfOutput, Workspace};
+use crate::common::fixture::{expected_tasks, fixture_tasks};
+use crate::common::terraform::{matrix, outputs, Tf, Workspace};
 
 const HEADER: &str = r#"
 terraform {
