@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use crate::alibaba::{
-    resolve_credentials, resolve_endpoint, validate_override, ClientConfig, DbsClient,
+    resolve_credentials, resolve_endpoint, validate_override, ClientConfig, ClientError, DbsClient,
     ExplicitCredentials, ResolveOptions,
 };
 use crate::plugin::cty::Value;
 use crate::plugin::{logging, AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
+use crate::provider::errors::client_error_diagnostic;
 use crate::provider::schema::{
     DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, MAX_MAX_CONCURRENCY,
     MAX_MAX_RETRIES, MAX_REQUEST_TIMEOUT,
@@ -168,11 +169,12 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         max_concurrency: pick(concurrency, DEFAULT_MAX_CONCURRENCY) as usize,
         user_agent: format!("terraform-provider-dbs/{}", env!("CARGO_PKG_VERSION")),
     };
-    DbsClient::new(client_config).map_err(|e| {
-        one(Diagnostic::error(
+    DbsClient::new(client_config).map_err(|e| match e {
+        ClientError::NoCaCertificates(_) => one(client_error_diagnostic(&e)),
+        _ => one(Diagnostic::error(
             "Cannot create the DBS client",
             e.to_string(),
-        ))
+        )),
     })
 }
 

@@ -17,6 +17,7 @@ mod emulator_faults;
 mod emulator_paging;
 mod fuzz_parsers;
 mod plugin_protocol;
+mod release_chroot;
 mod release_mirror;
 mod security;
 mod terraform_expressions;

@@ -381,7 +381,7 @@ async fn metadata(
 }
 
 #[test]
-fn release_binary_refuses_clients_without_the_announced_certificate() {
+fn release_zip_binary_refuses_clients_without_the_announced_certificate() {
     let binary = release_binary();
     let version = Command::new(&binary).arg("--version").output().unwrap();
     assert_eq!(
