@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the files a Terraform registry release (or a filesystem_mirror)
-# needs, for this machine's platform, with the version from Cargo.toml:
+# needs, for this machine's platform, with the version from Cargo.toml. The
+# binary is static (no glibc, no loader: .cargo/config.toml), so it runs in
+# Alpine, distroless and scratch images; a dynamically linked one is refused.
 #
 #   terraform-provider-dbs_vX.Y.Z                  the provider binary
 #   terraform-provider-dbs_X.Y.Z_<os>_<arch>.zip    that binary, under that name
@@ -77,6 +79,13 @@ else
     dbs_step "building terraform-provider-dbs $version (cargo, $profile profile)"
     cargo build "${cargo_profile[@]}" --bin terraform-provider-dbs
     binary="$(dbs_bin_dir "$profile")/terraform-provider-dbs"
+fi
+# Terraform runs in Alpine, distroless and scratch images: a binary that
+# needs glibc's loader would fail there with "no such file or directory".
+if [[ $os == linux ]] && command -v ldd >/dev/null 2>&1; then
+    if ldd "$binary" 2>&1 | grep -q '=>\|ld-linux'; then
+        dbs_die "$binary is dynamically linked ($(ldd "$binary" 2>&1 | tr '\n' ' ')); build it with the target and rustflags of .cargo/config.toml (static-pie)"
+    fi
 fi
 # A stale binary from another version must not be shipped under this name.
 reported=$("$binary" --version) || dbs_die "$binary --version failed"

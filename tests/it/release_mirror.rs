@@ -154,6 +154,18 @@ fn release_rejects_a_binary_of_another_version() {
     assert!(!out.join(zip_name()).exists(), "nothing is packaged");
 }
 
+#[test]
+fn release_rejects_a_dynamically_linked_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dist");
+    // Any glibc-linked executable of this machine will do.
+    let output = run_release(std::path::Path::new("/bin/ls"), &out, "1700000000");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is dynamically linked"), "{stderr}");
+    assert!(!out.join(zip_name()).exists(), "nothing is packaged");
+}
+
 const MAIN_TF: &str = r#"
 terraform {
   required_providers {
