@@ -5,8 +5,8 @@
 #
 #   1. builds the provider and the emulator (cargo's debug profile, see below);
 #   2. picks Terraform: $DBS_DEMO_TERRAFORM, else `terraform` or `tofu` from
-#      PATH (1.0 or later), else Terraform 1.15.5 downloaded per DESIGN
-#      section 7 into the cache the tests use;
+#      PATH (1.0 or later), else Terraform 1.15.5 downloaded as pinned in
+#      scripts/lib/terraform-builds.tsv into the cache the tests use;
 #   3. starts the emulator on a free loopback port, serving
 #      examples/emulator/restore-tasks.json;
 #   4. copies examples/quickstart into a temporary directory (the repository

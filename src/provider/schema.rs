@@ -1,4 +1,4 @@
-//! The `provider "dbs"` block (DESIGN section 3).
+//! The `provider "dbs"` block (documented in `docs/index.md`).
 
 use crate::plugin::cty::CtyType;
 use crate::plugin::{Attribute, Schema};

@@ -16,6 +16,7 @@ mod emulator_binary;
 mod emulator_faults;
 mod emulator_paging;
 mod fuzz_parsers;
+mod layering;
 mod plugin_protocol;
 mod release_chroot;
 mod release_mirror;

@@ -1,5 +1,5 @@
 //! Where the access key comes from: explicit provider attributes, then the environment, then a
-//! profile of the aliyun CLI config file (DESIGN section 3).
+//! profile of the aliyun CLI config file (the order the README's Credentials section gives).
 //!
 //! Everything the chain reads is passed in through [`ResolveOptions`] (an environment snapshot,
 //! the home directory, the STS and metadata endpoints), so every branch is testable without

@@ -10,7 +10,7 @@ use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
 use crate::provider::time_format;
 
-/// Every rule of DESIGN section 4.
+/// Every argument rule the schema descriptions promise (`docs/data-sources/restore_tasks.md`).
 pub(crate) fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let mut collect = |result: Result<(), Diagnostic>| {
