@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::credentials::{new_nonce, Credentials};
 use super::endpoint::resolve_endpoint;
-use super::error::{is_retryable_status, ApiError};
+use super::error::{is_retryable_status, parse_retry_after, ApiError};
+use super::limiter::AdaptiveLimiter;
 use super::models::{describe_json_error, page_from_object, Page, RestoreTask, RestoreTaskQuery};
 use super::{paging, signing, trust_store};
 
@@ -26,6 +27,14 @@ pub const ACTION_DESCRIBE_RESTORE_TASK_LIST: &str = "DescribeRestoreTaskList";
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Header in which Alibaba gateways repeat the RequestId (useful when the body is unreadable).
 const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+
+/// Retries of a retryable failure per request, unless configured otherwise.
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// Timeout of one attempt, unless configured otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests in flight at once for the whole client (every listing together), unless configured
+/// otherwise; the ceiling of the adaptive budget ([`super::limiter`]).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 8;
 
 /// Everything the client needs; built by the provider from its configuration.
 #[derive(Clone, Debug)]
@@ -40,14 +49,15 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Timeout of each attempt, connect to last byte.
     pub request_timeout: Duration,
-    /// Pages in flight at once; 1 means sequential.
+    /// Requests in flight at once, for every listing of this client together; 1 means
+    /// sequential. The adaptive budget never exceeds it.
     pub max_concurrency: usize,
     /// `User-Agent` header.
     pub user_agent: String,
 }
 
 impl ClientConfig {
-    /// A configuration with the documented defaults (5 retries, 30 s, 4 pages in flight).
+    /// A configuration with the defaults above.
     pub fn new(
         endpoint: impl Into<String>,
         region: impl Into<String>,
@@ -57,9 +67,9 @@ impl ClientConfig {
             endpoint: endpoint.into(),
             region: region.into(),
             credentials,
-            max_retries: 5,
-            request_timeout: Duration::from_secs(30),
-            max_concurrency: 4,
+            max_retries: DEFAULT_MAX_RETRIES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
             user_agent: default_user_agent(),
         }
     }
@@ -248,6 +258,8 @@ struct Inner {
     http: reqwest::Client,
     config: ClientConfig,
     backoff: Backoff,
+    /// Shared by every listing of this client (and its clones): one budget per process.
+    limiter: Arc<AdaptiveLimiter>,
 }
 
 impl DbsClient {
@@ -296,6 +308,7 @@ impl DbsClient {
         Ok(DbsClient {
             inner: Arc::new(Inner {
                 http,
+                limiter: Arc::new(AdaptiveLimiter::new(config.max_concurrency)),
                 config: ClientConfig { endpoint, ..config },
                 backoff: Backoff::default(),
             }),
@@ -308,6 +321,7 @@ impl DbsClient {
             http: self.inner.http.clone(),
             config: self.inner.config.clone(),
             backoff,
+            limiter: self.inner.limiter.clone(),
         };
         DbsClient {
             inner: Arc::new(inner),
@@ -339,7 +353,8 @@ impl DbsClient {
             }
         };
         let params = query_params(query);
-        let fetch = |page_num: i64| self.fetch_page(&params, page_num, page_size);
+        let label = query.label.as_deref().unwrap_or("-");
+        let fetch = |page_num: i64| self.fetch_page(&params, label, page_num, page_size);
         let work = paging::list_all(fetch, page_size, self.inner.config.max_concurrency);
         tokio::select! {
             biased;
@@ -352,18 +367,31 @@ impl DbsClient {
     async fn fetch_page(
         &self,
         params: &[(String, String)],
+        label: &str,
         page_num: i64,
         page_size: u32,
     ) -> Result<Page, ClientError> {
         let max_attempts = self.inner.config.max_retries.saturating_add(1);
         let mut attempt = 1;
         loop {
-            match self.attempt(params, page_num, page_size, attempt).await {
+            match self
+                .attempt(params, label, page_num, page_size, attempt)
+                .await
+            {
                 Ok(page) => return Ok(page),
                 Err(e) if e.retryable() && attempt < max_attempts => {
-                    let delay = self.inner.backoff.delay(attempt);
+                    // A server's Retry-After (already capped) wins over a shorter backoff.
+                    let asked = match &e {
+                        ClientError::Api(api) => api.retry_after,
+                        _ => None,
+                    };
+                    let delay = self
+                        .inner
+                        .backoff
+                        .delay(attempt)
+                        .max(asked.unwrap_or_default());
                     log::debug!(
-                        "{ACTION_DESCRIBE_RESTORE_TASK_LIST} page {page_num}: attempt {attempt} failed ({}); retrying in {} ms",
+                        "read={label} {ACTION_DESCRIBE_RESTORE_TASK_LIST} page {page_num}: attempt {attempt} failed ({}); retrying in {} ms",
                         e,
                         delay.as_millis()
                     );
@@ -380,11 +408,14 @@ impl DbsClient {
     async fn attempt(
         &self,
         params: &[(String, String)],
+        label: &str,
         page_num: i64,
         page_size: u32,
         attempt: u32,
     ) -> Result<Page, ClientError> {
         let config = &self.inner.config;
+        // The shared budget first: the nonce and timestamp must be fresh when the request leaves.
+        let permit = self.inner.limiter.acquire().await;
         let nonce = new_nonce();
         let mut all = params.to_vec();
         all.push(("PageNum".to_owned(), page_num.to_string()));
@@ -406,10 +437,11 @@ impl DbsClient {
         let started = Instant::now();
         let log_attempt = |status: Option<u16>, request_id: Option<&str>| {
             log::debug!(
-                "action={ACTION_DESCRIBE_RESTORE_TASK_LIST} page={page_num} attempt={attempt} latency_ms={} request_id={} http_status={}",
+                "read={label} action={ACTION_DESCRIBE_RESTORE_TASK_LIST} page={page_num} attempt={attempt} latency_ms={} request_id={} http_status={} limit=[{}]",
                 started.elapsed().as_millis(),
                 request_id.unwrap_or("-"),
-                status.map_or_else(|| "-".to_owned(), |s| s.to_string())
+                status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                self.inner.limiter.describe()
             );
         };
         let response = match self
@@ -434,6 +466,11 @@ impl DbsClient {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_owned);
+        let response_retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let content_type = response
             .headers()
             .get("content-type")
@@ -447,7 +484,18 @@ impl DbsClient {
                 return Err(transport_error(e, header_request_id));
             }
         };
-        let result = interpret(status, &content_type, &bytes, header_request_id.clone());
+        let retry_after = response_retry_after
+            .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
+        let mut result = interpret(status, &content_type, &bytes, header_request_id.clone());
+        match &mut result {
+            Err(ClientError::Api(api)) if api.is_throttling() => {
+                api.retry_after = retry_after;
+                permit.throttled(retry_after);
+            }
+            // Any other answer, errors included, means the server kept up.
+            _ => permit.succeeded(),
+        }
+        drop(permit);
         let request_id = match &result {
             Ok(page) => page.request_id.clone().or(header_request_id),
             Err(e) => e.request_id().map(str::to_owned),
@@ -511,6 +559,10 @@ fn interpret(
             }
             Ok(page)
         }
+        // A 429 says "too many requests" whatever its body: throttling, not garbage.
+        Ok(_) | Err(_) if status == 429 => Err(ClientError::Api(ApiError::too_many_requests(
+            header_request_id.or_else(|| scan_request_id(body)),
+        ))),
         Ok(_) => Err(malformed("the body is JSON but not an object".to_owned())),
         Err(e) => {
             let what = if body.is_empty() {
@@ -646,6 +698,7 @@ mod tests {
             start_timestamp: Some(1),
             end_timestamp: Some(2),
             page_size: 50,
+            label: Some("not sent".into()),
         };
         assert_eq!(
             query_params(&q),
@@ -758,6 +811,7 @@ mod tests {
             host_id: None,
             http_status: 400,
             attempts: 1,
+            retry_after: None,
         })
         .with_attempts(6);
         let text = e.to_string();

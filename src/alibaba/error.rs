@@ -7,6 +7,7 @@
 //! [`ApiError`] so callers only have to look in one place.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -25,6 +26,8 @@ pub struct ApiError {
     pub http_status: u16,
     /// How many attempts were made before this answer was accepted as final (1 = not retried).
     pub attempts: u32,
+    /// How long the server asked to wait (`Retry-After`), when it did.
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -36,6 +39,25 @@ impl ApiError {
             return false;
         }
         is_retryable_code(&self.code) || is_retryable_status(self.http_status)
+    }
+
+    /// Whether the server is asking us to send less: a throttling code or HTTP 429. The request
+    /// budget shrinks on these, and only on these.
+    pub fn is_throttling(&self) -> bool {
+        self.code.contains("Throttling") || self.http_status == 429
+    }
+
+    /// A `429 Too Many Requests` whose body is no error object (empty, HTML, text).
+    pub fn too_many_requests(request_id: Option<String>) -> ApiError {
+        ApiError {
+            code: "Throttling".to_owned(),
+            message: "HTTP 429 Too Many Requests, without an error body".to_owned(),
+            request_id,
+            host_id: None,
+            http_status: 429,
+            attempts: 1,
+            retry_after: None,
+        }
     }
 
     /// Reads an error answer out of a response, in either shape. Returns `None` when the body is a
@@ -83,6 +105,7 @@ impl ApiError {
             host_id,
             http_status,
             attempts: 1,
+            retry_after: None,
         })
     }
 }
@@ -107,6 +130,29 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The longest `Retry-After` honoured; a server asking for more is asking for too much of an
+/// interactive `terraform plan`, and the read's own deadline bounds the wait anyway.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A `Retry-After` value, in seconds or as an HTTP date, relative to `now`, capped at
+/// [`MAX_RETRY_AFTER`]. Unreadable values are ignored (the backoff applies instead).
+pub fn parse_retry_after(value: &str, now: time::OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if let Ok(seconds) = value.parse::<u64>() {
+        Duration::from_secs(seconds)
+    } else {
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        let at = time::PrimitiveDateTime::parse(value, &format)
+            .ok()?
+            .assume_utc();
+        let seconds = (at - now).as_seconds_f64();
+        Duration::from_secs_f64(seconds.clamp(0.0, MAX_RETRY_AFTER.as_secs_f64()))
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
 
 /// HTTP statuses worth another attempt: any 5xx, and 429 Too Many Requests.
 pub fn is_retryable_status(http_status: u16) -> bool {
@@ -158,7 +204,38 @@ mod tests {
             host_id: None,
             http_status: status,
             attempts: 1,
+            retry_after: None,
         }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_is_capped() {
+        let now = time::macros::datetime!(2015-10-21 07:27:58 UTC);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("3600", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 22 Oct 2015 07:28:00 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
+
+    #[test]
+    fn a_429_is_throttling() {
+        assert!(ApiError::too_many_requests(None).is_throttling());
+        assert!(ApiError::too_many_requests(None).retryable());
+        assert!(api("Throttling.User", 400).is_throttling());
+        assert!(!api("ServiceUnavailable", 503).is_throttling());
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! Map of the client: [`signing`] (pure RPC signature v1), [`endpoint`] (region -> base URL),
 //! [`credentials`] (the credential chain), [`error`] (API error shapes and what is retryable),
 //! [`models`] (lenient response parsing), [`client`] (HTTP attempts with retries) and `paging`
-//! (exactly-once concurrent listing), [`trust_store`] (the CA certificates HTTPS trusts).
+//! (exactly-once concurrent listing), [`limiter`] (one adaptive request budget per client), [`trust_store`] (the CA certificates HTTPS trusts).
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod limiter;
 pub mod models;
 mod paging;
 pub mod signing;

@@ -22,6 +22,9 @@ pub struct RestoreTaskQuery {
     pub end_timestamp: Option<i64>,
     /// `PageSize`, 1..=100.
     pub page_size: u32,
+    /// Names this listing in log lines (not sent): with many listings sharing one client,
+    /// the caller says which is which, e.g. by the query's own id.
+    pub label: Option<String>,
 }
 
 /// One restore job; every API field, `None` when the API omits it (or sends an empty value).

@@ -30,6 +30,8 @@ listening and credentials:
 faults:
   --latency-ms N            delay every answer by N ms
   --throttle-rate F         share of requests answered Throttling.User (0..1)
+  --rate-limit QPS          per access key, at most QPS requests per second (a bucket of one
+                            second's worth); past it Throttling.User, like the real gateway
   --error-rate F            share answered 503 ServiceUnavailable / 500 InternalError
   --malformed-rate F        share answered with truncated JSON, an HTML 502 or invalid JSON
   --stall-rate F            share never answered
@@ -87,6 +89,14 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> 
             "--seed" => seed = number(&flag, &value()?)?,
             "--latency-ms" => faults.latency = Duration::from_millis(number(&flag, &value()?)?),
             "--throttle-rate" => faults.throttle_rate = rate(&flag, &value()?)?,
+            "--rate-limit" => {
+                faults.rate_limit_qps = number(&flag, &value()?)?;
+                if faults.rate_limit_qps.is_nan() || faults.rate_limit_qps <= 0.0 {
+                    return Err(UsageError(format!(
+                        "{flag}: requests per second must be positive"
+                    )));
+                }
+            }
             "--error-rate" => faults.server_error_rate = rate(&flag, &value()?)?,
             "--malformed-rate" => faults.malformed_rate = rate(&flag, &value()?)?,
             "--stall-rate" => faults.stall_rate = rate(&flag, &value()?)?,

@@ -38,6 +38,9 @@ pub struct Faults {
     pub one_based_paging: bool,
     /// Seeds the fault choice (and, unless configured otherwise, request ids).
     pub seed: u64,
+    /// Requests per second each access key may send (a token bucket holding one second's
+    /// worth); past it, `Throttling.User`, as the real gateway's flow control answers. 0: none.
+    pub rate_limit_qps: f64,
 }
 
 /// The kinds of fault a request can get.

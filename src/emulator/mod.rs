@@ -12,7 +12,8 @@
 //!   generated tasks; `faults`: [`Faults`] and the fault choice.
 //! - `server`: [`Emulator`] (socket, router, shutdown); `service`: one request end to end.
 //! - `auth` + `nonce`: the gateway checks; `params`: parameter decoding; `paging` and `filter`:
-//!   what a page holds; `reply`: response shapes; `rng`: the deterministic generator.
+//!   what a page holds; `reply`: response shapes; `rng`: the deterministic generator;
+//!   `rate_limit`: per-access-key flow control (`Faults::rate_limit_qps`).
 //!
 //! Errors: [`EmulatorError`] only covers starting up; once running, every problem with a request
 //! is an HTTP answer, because answering is the emulator's job.
@@ -26,6 +27,7 @@ mod generate;
 mod nonce;
 mod paging;
 mod params;
+mod rate_limit;
 mod reply;
 mod rng;
 mod server;

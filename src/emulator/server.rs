@@ -102,6 +102,16 @@ impl Emulator {
         self.service.request_count()
     }
 
+    /// The most requests that were ever being handled at once.
+    pub fn max_in_flight(&self) -> u64 {
+        self.service.max_in_flight()
+    }
+
+    /// `Throttling.User` answers served so far (rate limit and throttle fault together).
+    pub fn throttled_count(&self) -> u64 {
+        self.service.throttled_count()
+    }
+
     /// Replaces the faults; requests that arrive afterwards see the new ones.
     pub fn set_faults(&self, faults: Faults) {
         self.service.set_faults(faults);

@@ -13,6 +13,7 @@ use super::faults::{self, FaultKind, Faults};
 use super::filter::{Filter, InvalidFilter, Task};
 use super::paging;
 use super::params::Params;
+use super::rate_limit::RateLimit;
 use super::reply::{self, BusinessError, GatewayError, Reply};
 
 /// A stalled request is released after this long even if nobody shuts the emulator down, so a
@@ -51,6 +52,12 @@ pub(crate) struct Service {
     gate: Gate,
     faults: RwLock<Faults>,
     requests: AtomicU64,
+    /// Requests being handled now, and the most there ever were at once.
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+    /// `Throttling.User` answers served, by the rate limit and by the throttle fault together.
+    throttled: AtomicU64,
+    rate_limit: RateLimit,
     /// How many faults of each kind were served, to rotate their variants.
     fault_counts: [AtomicU64; 5],
     shutdown: CancellationToken,
@@ -68,6 +75,10 @@ impl Service {
             gate,
             faults: RwLock::new(faults),
             requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            rate_limit: RateLimit::default(),
             fault_counts: Default::default(),
             shutdown,
         }
@@ -75,6 +86,14 @@ impl Service {
 
     pub(crate) fn request_count(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn max_in_flight(&self) -> u64 {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn throttled_count(&self) -> u64 {
+        self.throttled.load(Ordering::SeqCst)
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {
@@ -91,6 +110,14 @@ impl Service {
     /// Handles one request.
     pub(crate) async fn handle(&self, request: Request) -> Outcome {
         let number = self.requests.fetch_add(1, Ordering::SeqCst);
+        let in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
+        let outcome = self.handle_counted(request, number, in_flight).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        outcome
+    }
+
+    async fn handle_counted(&self, request: Request, number: u64, in_flight: u64) -> Outcome {
         let faults = self.faults();
         let request_id = reply::request_id(faults.seed, number);
         let params = decode(&request);
@@ -104,11 +131,29 @@ impl Service {
 
         let fault = faults::choose(&faults, number);
         let label = format!(
-            "#{number} {} Action={} PageNum={}",
+            "#{number} in_flight={in_flight} {} Action={} PageNum={}",
             request.method,
             shown(&params, "Action"),
             shown(&params, "PageNum"),
         );
+        let access_key = params
+            .as_ref()
+            .ok()
+            .and_then(|p| p.get("AccessKeyId"))
+            .unwrap_or("-");
+        if !self
+            .rate_limit
+            .admit(access_key, faults.rate_limit_qps, std::time::Instant::now())
+        {
+            self.throttled.fetch_add(1, Ordering::SeqCst);
+            let reply = self.gateway(&GatewayError::throttled(), &request, &request_id);
+            log::info!(
+                "{label} -> {} [rate limit: {} per second]",
+                reply.summary,
+                faults.rate_limit_qps
+            );
+            return Outcome::Send(reply);
+        }
         let genuine = || self.answer(&request, &params, &request_id, faults.one_based_paging);
         let Some(kind) = fault else {
             let reply = genuine();
@@ -118,6 +163,7 @@ impl Service {
         let turn = self.fault_counts[kind.index()].fetch_add(1, Ordering::SeqCst);
         let outcome = match kind {
             FaultKind::Throttle => {
+                self.throttled.fetch_add(1, Ordering::SeqCst);
                 Outcome::Send(self.gateway(&GatewayError::throttled(), &request, &request_id))
             }
             FaultKind::ServerError => {

@@ -12,9 +12,11 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
             let code = api.code.as_str();
             let advice = if code.contains("Signature") || code.contains("AccessKey") {
                 "Check the access key and secret (provider block, environment or profile)."
-            } else if code.contains("Throttling") {
-                "The API kept throttling after every retry; raise `max_retries`, lower \
-                 `max_concurrency`, or try again later."
+            } else if api.is_throttling() {
+                "The API kept throttling after every retry. All reads of this provider share one \
+                 request budget that already slows down when the API throttles; to send less, \
+                 lower `max_concurrency`, run Terraform with a lower `-parallelism` (default 10) \
+                 so fewer data sources read at once, raise `max_retries`, or try again later."
             } else if code.contains("Forbidden") || code.contains("NoPermission") {
                 "The credentials lack permission for dbs:DescribeRestoreTaskList."
             } else {
@@ -48,5 +50,14 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
             "Check the provider and data source arguments.",
         ),
     };
+    let mut advice = advice.to_string();
+    if let ClientError::Api(api) = error {
+        if let Some(wait) = api.retry_after.filter(|_| api.is_throttling()) {
+            advice.push_str(&format!(
+                " Its last answer asked to wait {} s (`Retry-After`), which the provider honoured.",
+                wait.as_secs()
+            ));
+        }
+    }
     Diagnostic::error(summary, format!("{error}.\n\n{advice}"))
 }

@@ -1,14 +1,16 @@
 //! The `provider "dbs"` block (documented in `docs/index.md`).
 
+use crate::alibaba::client;
 use crate::plugin::cty::CtyType;
 use crate::plugin::{Attribute, Schema};
 
-/// Defaults applied when the block leaves them out.
-pub const DEFAULT_MAX_RETRIES: i64 = 5;
+/// Defaults applied when the block leaves them out: the API client's own,
+/// so the schema's descriptions and the client cannot disagree.
+pub const DEFAULT_MAX_RETRIES: i64 = client::DEFAULT_MAX_RETRIES as i64;
 /// Seconds per HTTP attempt.
-pub const DEFAULT_REQUEST_TIMEOUT: i64 = 30;
-/// Pages in flight at once.
-pub const DEFAULT_MAX_CONCURRENCY: i64 = 4;
+pub const DEFAULT_REQUEST_TIMEOUT: i64 = client::DEFAULT_REQUEST_TIMEOUT.as_secs() as i64;
+/// Requests in flight at once, for all data sources together.
+pub const DEFAULT_MAX_CONCURRENCY: i64 = client::DEFAULT_MAX_CONCURRENCY as i64;
 /// Upper bounds that keep a typo from hammering the API or hanging a run.
 pub const MAX_MAX_RETRIES: i64 = 20;
 /// Seconds.
@@ -27,18 +29,24 @@ pub(crate) fn schema() -> Schema {
                 "Region of the DBS API, e.g. `cn-hangzhou`. Falls back to `ALICLOUD_REGION`, then \
                  `ALIBABA_CLOUD_REGION`. Required after fallbacks; it picks the endpoint.",
             ),
-            Attribute::optional("access_key", String).sensitive().description(
-                "AccessKey ID. Falls back to `ALICLOUD_ACCESS_KEY`, then \
+            Attribute::optional("access_key", String)
+                .sensitive()
+                .description(
+                    "AccessKey ID. Falls back to `ALICLOUD_ACCESS_KEY`, then \
                  `ALIBABA_CLOUD_ACCESS_KEY_ID`, then the profile.",
-            ),
-            Attribute::optional("secret_key", String).sensitive().description(
-                "AccessKey secret. Falls back to `ALICLOUD_SECRET_KEY`, then \
+                ),
+            Attribute::optional("secret_key", String)
+                .sensitive()
+                .description(
+                    "AccessKey secret. Falls back to `ALICLOUD_SECRET_KEY`, then \
                  `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, then the profile.",
-            ),
-            Attribute::optional("security_token", String).sensitive().description(
-                "STS security token, sent as `SecurityToken`. Falls back to \
+                ),
+            Attribute::optional("security_token", String)
+                .sensitive()
+                .description(
+                    "STS security token, sent as `SecurityToken`. Falls back to \
                  `ALICLOUD_SECURITY_TOKEN`, then `ALIBABA_CLOUD_SECURITY_TOKEN`.",
-            ),
+                ),
             Attribute::optional("profile", String).description(
                 "Profile of the aliyun CLI configuration file to use (modes `AK`, `StsToken`, \
                  `RamRoleArn`, `EcsRamRole`). Falls back to `ALICLOUD_PROFILE`, then \
@@ -58,12 +66,15 @@ pub(crate) fn schema() -> Schema {
                 "How many times a retryable failure (throttling, 5xx, timeouts, resets) is \
                  retried per request, with exponential backoff and jitter. Default 5, at most 20.",
             ),
-            Attribute::optional("request_timeout", Number).description(
-                "Timeout of each HTTP attempt, in seconds. Default 30, at most 600.",
-            ),
-            Attribute::optional("max_concurrency", Number).description(
-                "How many API pages are fetched at once; 1 reads sequentially. Default 4, at most 32.",
-            ),
+            Attribute::optional("request_timeout", Number)
+                .description("Timeout of each HTTP attempt, in seconds. Default 30, at most 600."),
+            Attribute::optional("max_concurrency", Number).description(format!(
+                "Most API requests in flight at once for this provider, all its data sources \
+                 together (Terraform reads several at once, see `-parallelism`); 1 sends one \
+                 request at a time. The provider sends fewer, and paces them, while the API \
+                 throttles, then grows back to this. Default {DEFAULT_MAX_CONCURRENCY}, at most \
+                 {MAX_MAX_CONCURRENCY}."
+            )),
         ],
     )
 }

@@ -21,6 +21,7 @@ mod plugin_protocol;
 mod release_chroot;
 mod release_mirror;
 mod security;
+mod terraform_budget;
 mod terraform_expressions;
 mod terraform_faults;
 mod terraform_message_size;

@@ -50,6 +50,7 @@ impl Arguments {
                 page_size: args::integer(config, "page_size")?
                     .known()
                     .unwrap_or(MAX_PAGE_SIZE) as u32,
+                label: None,
             },
             status: args::string(config, "status")?.known(),
             name_regex: args::string(config, "name_regex")?.known(),
@@ -99,7 +100,13 @@ pub(crate) async fn read(
     config: &Value,
     stop: &tokio_util::sync::CancellationToken,
 ) -> Result<(Value, Diagnostics), Diagnostics> {
-    let arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
+    let mut arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
+    // Twenty instances may read at once through one client: every API log
+    // line says which one it serves (the query id, plus the plan if any).
+    arguments.query.label = Some(match &arguments.query.backup_plan_id {
+        Some(plan) => format!("{}({plan})", arguments.id()),
+        None => arguments.id(),
+    });
     let regex = match &arguments.name_regex {
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
             Diagnostics::from(
