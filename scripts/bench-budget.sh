@@ -127,9 +127,11 @@ d, outputs, plans, per_plan, latency_ms = sys.argv[1], json.loads(sys.argv[2]), 
 stamps = []
 for line in open(f"{d}/tf.log", errors="replace"):
     if "action=DescribeRestoreTaskList" in line:
-        m = re.search(r'"@timestamp":"([^"]+)"', line)
+        # Terraform's log file starts each line with its own RFC 3339 timestamp.
+        m = re.match(r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:?\d\d)', line)
         if m:
-            stamps.append(datetime.fromisoformat(m.group(1).replace("Z", "+00:00")))
+            zone = "+00:00" if m.group(2) == "Z" else m.group(2)
+            stamps.append(datetime.fromisoformat(m.group(1)[:26] + zone))
 read_s = (max(stamps) - min(stamps)).total_seconds() + latency_ms / 1000 if stamps else 0
 log = open(f"{d}/emulator.log", errors="replace").read().splitlines()
 requests = sum(1 for l in log if "Action=DescribeRestoreTaskList" in l)

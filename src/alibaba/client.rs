@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::body::{self, BodyError};
 use super::credentials::{new_nonce, Credentials};
 use super::endpoint::resolve_endpoint;
 use super::error::{is_retryable_status, parse_retry_after, ApiError};
 use super::limiter::AdaptiveLimiter;
 use super::models::{describe_json_error, page_from_object, Page, RestoreTask, RestoreTaskQuery};
+use super::server_text::{self, Secrets};
 use super::{paging, signing, trust_store};
 
 /// API version of DBS this client speaks.
@@ -139,12 +141,22 @@ pub enum ClientError {
         attempts: u32,
     },
     /// Fewer distinct tasks than `TotalElements` announced: refusing to return a partial list.
-    #[error("the DBS API announced {expected} restore tasks but only {got} distinct ones could be read; refusing to return a partial list")]
+    #[error("the DBS API announced {expected} restore tasks but only {got} distinct ones could be read ({detail}); refusing to return a partial list")]
     Incomplete {
         /// `TotalElements` of the first page.
         expected: u64,
         /// Distinct tasks read.
         got: u64,
+        /// Where the read stopped.
+        detail: String,
+    },
+    /// The listing would pass one of the bounds every read keeps (jobs, pages, bytes).
+    #[error("the restore job list passes the bound on {bound}: {detail}")]
+    Unbounded {
+        /// `jobs`, `pages` or `bytes`.
+        bound: &'static str,
+        /// What the server announced or sent.
+        detail: String,
     },
     /// The result set changed while it was being paged through, twice in a row.
     #[error("the restore task list kept changing while it was being read ({detail}); try again")]
@@ -260,6 +272,8 @@ struct Inner {
     backoff: Backoff,
     /// Shared by every listing of this client (and its clones): one budget per process.
     limiter: Arc<AdaptiveLimiter>,
+    /// The one slot for a body past [`body::LARGE_BODY_BYTES`].
+    large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl DbsClient {
@@ -309,6 +323,7 @@ impl DbsClient {
             inner: Arc::new(Inner {
                 http,
                 limiter: Arc::new(AdaptiveLimiter::new(config.max_concurrency)),
+                large_bodies: Arc::new(tokio::sync::Semaphore::new(1)),
                 config: ClientConfig { endpoint, ..config },
                 backoff: Backoff::default(),
             }),
@@ -322,6 +337,7 @@ impl DbsClient {
             config: self.inner.config.clone(),
             backoff,
             limiter: self.inner.limiter.clone(),
+            large_bodies: self.inner.large_bodies.clone(),
         };
         DbsClient {
             inner: Arc::new(inner),
@@ -356,11 +372,21 @@ impl DbsClient {
         let label = query.label.as_deref().unwrap_or("-");
         let fetch = |page_num: i64| self.fetch_page(&params, label, page_num, page_size);
         let work = paging::list_all(fetch, page_size, self.inner.config.max_concurrency);
-        tokio::select! {
+        let tasks = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(ClientError::Cancelled),
             result = work => result,
+        }?;
+        // The server-side filters once more: a server that ignores one must not widen the result.
+        let fetched = tasks.len();
+        let kept: Vec<RestoreTask> = tasks.into_iter().filter(|t| query.matches(t)).collect();
+        if kept.len() < fetched {
+            log::warn!(
+                "read={label} the API returned {} restore jobs outside the query (it ignored a filter); they were dropped",
+                fetched - kept.len()
+            );
         }
+        Ok(kept)
     }
 
     /// One page with retries.
@@ -428,11 +454,17 @@ impl DbsClient {
             nonce: &nonce,
             timestamp: time::OffsetDateTime::now_utc(),
         }));
-        let body = signing::encode_pairs(&signing::signed_parameters(
-            "POST",
-            all,
-            &config.credentials.access_key_secret,
-        ));
+        let signed = signing::signed_parameters("POST", all, &config.credentials.access_key_secret);
+        // What must never come back in anything we show, whatever the server quotes.
+        let secrets = Secrets::new(
+            signed
+                .iter()
+                .filter(|(k, _)| k == "Signature")
+                .map(|(_, v)| v.as_str())
+                .chain([config.credentials.access_key_secret.as_str()])
+                .chain(config.credentials.security_token.as_deref()),
+        );
+        let body = signing::encode_pairs(&signed);
 
         let started = Instant::now();
         let log_attempt = |status: Option<u16>, request_id: Option<&str>| {
@@ -465,7 +497,27 @@ impl DbsClient {
             .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
-            .map(str::to_owned);
+            .map(|v| server_text::clean(v, &secrets));
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| reqwest::Url::parse(v).ok())
+                .and_then(|u| u.host_str().map(|h| server_text::clean(h, &secrets)));
+            permit.succeeded();
+            log_attempt(Some(status), header_request_id.as_deref());
+            return Err(ClientError::Malformed {
+                request_id: header_request_id,
+                http_status: status,
+                detail: format!(
+                    "the endpoint answered with a redirect{}, which the provider never follows \
+                     (it would resend signed requests elsewhere); check `endpoint` and any proxy",
+                    location.map_or_else(String::new, |h| format!(" to {h}"))
+                ),
+                attempts: 1,
+            });
+        }
         let response_retry_after = response
             .headers()
             .get("retry-after")
@@ -477,16 +529,36 @@ impl DbsClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => {
+        let (bytes, large_body) = match body::read_body(response, &self.inner.large_bodies).await {
+            Ok(read) => read,
+            Err(BodyError::Transport(e)) => {
                 log_attempt(Some(status), header_request_id.as_deref());
                 return Err(transport_error(e, header_request_id));
+            }
+            Err(other) => {
+                log_attempt(Some(status), header_request_id.as_deref());
+                return Err(ClientError::Malformed {
+                    request_id: header_request_id,
+                    http_status: status,
+                    detail: other.describe(),
+                    attempts: 1,
+                });
             }
         };
         let retry_after = response_retry_after
             .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
-        let mut result = interpret(status, &content_type, &bytes, header_request_id.clone());
+        let mut result = interpret(
+            status,
+            &content_type,
+            &bytes,
+            header_request_id.clone(),
+            &Expect {
+                secrets: &secrets,
+                page_size,
+            },
+        );
+        drop(bytes);
+        drop(large_body);
         match &mut result {
             Err(ClientError::Api(api)) if api.is_throttling() => {
                 api.retry_after = retry_after;
@@ -532,36 +604,56 @@ fn query_params(query: &RestoreTaskQuery) -> Vec<(String, String)> {
     params
 }
 
-/// Turns a complete HTTP answer into a page or a typed error.
+/// What an answer is checked against: the secrets to mask in its text and the page size asked.
+struct Expect<'a> {
+    secrets: &'a Secrets,
+    page_size: u32,
+}
+
+/// Turns a complete HTTP answer into a page or a typed error. Every string taken from the answer
+/// is cleaned ([`server_text::clean`]) before it goes anywhere.
 fn interpret(
     status: u16,
     content_type: &str,
     body: &[u8],
     header_request_id: Option<String>,
+    expect: &Expect<'_>,
 ) -> Result<Page, ClientError> {
+    let clean = |text: &str| server_text::clean(text, expect.secrets);
     let malformed = |detail: String| ClientError::Malformed {
-        request_id: header_request_id.clone().or_else(|| scan_request_id(body)),
+        request_id: header_request_id
+            .clone()
+            .or_else(|| scan_request_id(body).map(|id| clean(&id))),
         http_status: status,
         detail,
         attempts: 1,
     };
+    if body::census(body) == Err(body::CensusError::TooMany) {
+        return Err(malformed(format!(
+            "the answer holds more than {} JSON values, far more than a page of {} jobs can; \
+             it was not parsed",
+            body::MAX_JSON_VALUES,
+            expect.page_size
+        )));
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(obj)) => {
             if let Some(mut api) = ApiError::from_object(status, &obj) {
-                if api.request_id.is_none() {
-                    api.request_id = header_request_id;
-                }
+                api.code = clean(&api.code);
+                api.message = clean(&api.message);
+                api.request_id = api.request_id.as_deref().map(clean).or(header_request_id);
+                api.host_id = api.host_id.as_deref().map(clean);
                 return Err(ClientError::Api(api));
             }
-            let mut page = page_from_object(&obj).map_err(|e| malformed(e.to_string()))?;
-            if page.request_id.is_none() {
-                page.request_id = header_request_id;
-            }
+            let mut page = page_from_object(&obj, expect.page_size as usize)
+                .map_err(|e| malformed(clean(&e.to_string())))?;
+            page.request_id = page.request_id.as_deref().map(clean).or(header_request_id);
+            page.bytes = body.len();
             Ok(page)
         }
         // A 429 says "too many requests" whatever its body: throttling, not garbage.
         Ok(_) | Err(_) if status == 429 => Err(ClientError::Api(ApiError::too_many_requests(
-            header_request_id.or_else(|| scan_request_id(body)),
+            header_request_id.or_else(|| scan_request_id(body).map(|id| clean(&id))),
         ))),
         Ok(_) => Err(malformed("the body is JSON but not an object".to_owned())),
         Err(e) => {
@@ -570,12 +662,13 @@ fn interpret(
             } else if content_type.is_empty() {
                 format!(
                     "a body that is not valid JSON ({})",
-                    describe_json_error(&e)
+                    describe_json_error(&e, body)
                 )
             } else {
                 format!(
-                    "a {content_type} body that is not valid JSON ({})",
-                    describe_json_error(&e)
+                    "a {} body that is not valid JSON ({})",
+                    clean(content_type),
+                    describe_json_error(&e, body)
                 )
             };
             Err(malformed(what))
@@ -714,6 +807,15 @@ mod tests {
         assert_eq!(query_params(&RestoreTaskQuery::default()).len(), 1);
     }
 
+    static NO_SECRETS: std::sync::LazyLock<Secrets> = std::sync::LazyLock::new(Secrets::default);
+
+    fn expect() -> Expect<'static> {
+        Expect {
+            secrets: &NO_SECRETS,
+            page_size: 100,
+        }
+    }
+
     #[test]
     fn interpret_reads_pages_and_both_error_shapes() {
         let page = interpret(
@@ -721,6 +823,7 @@ mod tests {
             "application/json",
             br#"{"RequestId":"R","PageNum":0,"TotalElements":1,"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"t"}]}}"#,
             None,
+            &expect(),
         )
         .unwrap();
         assert_eq!(page.tasks.len(), 1);
@@ -729,6 +832,7 @@ mod tests {
             "",
             br#"{"Code":"Throttling.User","Message":"m"}"#,
             Some("H".into()),
+            &expect(),
         ) {
             Err(ClientError::Api(api)) => {
                 assert_eq!(api.code, "Throttling.User");
@@ -742,7 +846,8 @@ mod tests {
                 200,
                 "",
                 br#"{"Success":false,"ErrCode":"InvalidParameter","RequestId":"R"}"#,
-                None
+                None,
+                &expect()
             ),
             Err(ClientError::Api(ApiError {
                 http_status: 200,
@@ -758,6 +863,7 @@ mod tests {
             "text/html",
             b"<html><body>502 Bad Gateway</body></html>",
             Some("H".into()),
+            &expect(),
         ) {
             Err(e @ ClientError::Malformed { .. }) => {
                 assert_eq!(e.request_id(), Some("H"));
@@ -771,6 +877,7 @@ mod tests {
             "application/json",
             br#"{"RequestId":"R-7","Items":{"Restore"#,
             None,
+            &expect(),
         ) {
             Err(e @ ClientError::Malformed { .. }) => {
                 assert_eq!(e.request_id(), Some("R-7"));
@@ -779,14 +886,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            interpret(200, "", b"", None),
+            interpret(200, "", b"", None, &expect()),
             Err(ClientError::Malformed {
                 request_id: None,
                 ..
             })
         ));
         assert!(matches!(
-            interpret(200, "", b"[]", None),
+            interpret(200, "", b"[]", None, &expect()),
             Err(ClientError::Malformed { .. })
         ));
     }

@@ -3,7 +3,9 @@
 //! Map of the client: [`signing`] (pure RPC signature v1), [`endpoint`] (region -> base URL),
 //! [`credentials`] (the credential chain), [`error`] (API error shapes and what is retryable),
 //! [`models`] (lenient response parsing), [`client`] (HTTP attempts with retries) and `paging`
-//! (exactly-once concurrent listing), [`limiter`] (one adaptive request budget per client), [`trust_store`] (the CA certificates HTTPS trusts).
+//! (exactly-once concurrent listing), [`limiter`] (one adaptive request budget per client), [`body`] and [`server_text`] (bounds on
+//! what an answer may be, and how its text is shown), [`trust_store`] (the CA certificates HTTPS trusts).
+pub mod body;
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
@@ -11,6 +13,7 @@ pub mod error;
 pub mod limiter;
 pub mod models;
 mod paging;
+pub mod server_text;
 pub mod signing;
 pub mod trust_store;
 

@@ -27,6 +27,43 @@ pub struct RestoreTaskQuery {
     pub label: Option<String>,
 }
 
+impl RestoreTaskQuery {
+    /// Whether `task` is one this query asks for: the plan, the ids and the creation-time window
+    /// the server should already have applied.
+    pub fn matches(&self, task: &RestoreTask) -> bool {
+        if let Some(plan) = self.backup_plan_id.as_deref().filter(|p| !p.is_empty()) {
+            if task.backup_plan_id.as_deref() != Some(plan) {
+                return false;
+            }
+        }
+        let ids: Vec<&str> = self
+            .restore_task_ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !id.is_empty())
+            .collect();
+        if !ids.is_empty()
+            && !task
+                .restore_task_id
+                .as_deref()
+                .is_some_and(|id| ids.contains(&id))
+        {
+            return false;
+        }
+        if self.start_timestamp.is_some() || self.end_timestamp.is_some() {
+            let Some(created) = task.restore_task_create_time else {
+                return false;
+            };
+            if self.start_timestamp.is_some_and(|s| created < s)
+                || self.end_timestamp.is_some_and(|e| created > e)
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// One restore job; every API field, `None` when the API omits it (or sends an empty value).
 ///
 /// Field names on the wire are the API's, including its typos (`FullStruforeRestoreProgress`),
@@ -188,6 +225,8 @@ pub struct Page {
     pub total_elements: Option<i64>,
     /// The tasks of this page, in API order.
     pub tasks: Vec<RestoreTask>,
+    /// Size of the body this page came in, for the listing's byte bound.
+    pub bytes: usize,
 }
 
 /// Why a successful-looking body could not be read as a page.
@@ -203,44 +242,131 @@ pub enum ParseError {
     #[error("the body is JSON but not an object")]
     NotAnObject,
     /// An item of `RestoreTaskDetail` could not be read.
-    #[error("restore task #{index} of the page cannot be read: {detail}")]
+    #[error("restore task #{index}{} of the page cannot be read: {detail}", id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default())]
     BadTask {
         /// Position in the page, 0-based.
         index: usize,
+        /// Its `RestoreTaskId`, when it has one.
+        id: Option<String>,
         /// What was wrong, naming the field.
         detail: String,
     },
+    /// The envelope is not shaped like a page: `Items` of the wrong type, the list under
+    /// another key, or no list where the totals promise jobs. Never read as "0 jobs".
+    #[error("the answer is not shaped like a DescribeRestoreTaskList page: {0}")]
+    Shape(String),
+    /// More items than the `PageSize` asked for.
+    #[error("the page holds {found} jobs, more than the PageSize of {asked} asked for")]
+    TooManyItems {
+        /// Items in the page.
+        found: usize,
+        /// The `PageSize` sent.
+        asked: usize,
+    },
 }
 
-/// Parses a successful `DescribeRestoreTaskList` body into a [`Page`].
+/// Parses a successful `DescribeRestoreTaskList` body into a [`Page`] of at most `max_items`.
 ///
-/// `Items` missing, `null`, `{}` or `[]`, or `RestoreTaskDetail` missing, all mean an empty page.
-/// A lone object in place of the `RestoreTaskDetail` list is taken as a list of one.
-pub fn parse_page(body: &[u8]) -> Result<Page, ParseError> {
+/// Lenient where the API is known to vary: `Items` missing, `null` or `{}` is an empty page (when
+/// the totals do not promise jobs), `Items: []` and `RestoreTaskDetail: []` or `null` too, and a
+/// lone object in place of the list is a list of one. Strict where a mistake would be silent:
+/// `Items` or `RestoreTaskDetail` of another type, a list under another key, or a missing list
+/// while `TotalElements` is positive are [`ParseError::Shape`], never "0 jobs".
+pub fn parse_page(body: &[u8], max_items: usize) -> Result<Page, ParseError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson {
-        detail: describe_json_error(&e),
+        detail: describe_json_error(&e, body),
     })?;
     let Value::Object(obj) = value else {
         return Err(ParseError::NotAnObject);
     };
-    page_from_object(&obj)
+    page_from_object(&obj, max_items)
+}
+
+/// A JSON value's kind, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Same as [`parse_page`] for an already parsed object (the client parses once to look for errors).
-pub fn page_from_object(obj: &Map<String, Value>) -> Result<Page, ParseError> {
+pub fn page_from_object(obj: &Map<String, Value>, max_items: usize) -> Result<Page, ParseError> {
+    let total_elements = number_field(obj, "TotalElements");
+    let promised = total_elements.is_some_and(|n| n > 0);
+    let other_list = |map: &Map<String, Value>, known: &[&str]| {
+        map.iter()
+            .find(|(k, v)| {
+                !known.contains(&k.as_str()) && matches!(v, Value::Array(a) if !a.is_empty())
+            })
+            .map(|(k, _)| k.clone())
+    };
     let raw_tasks: Vec<&Value> = match obj.get("Items") {
         Some(Value::Object(items)) => match items.get("RestoreTaskDetail") {
             Some(Value::Array(list)) => list.iter().collect(),
             Some(one @ Value::Object(_)) => vec![one],
-            _ => Vec::new(),
+            Some(Value::Null) => Vec::new(),
+            Some(other) => {
+                return Err(ParseError::Shape(format!(
+                    "`Items.RestoreTaskDetail` is {}, not a list of jobs",
+                    kind(other)
+                )))
+            }
+            None => {
+                if let Some(key) = other_list(items, &[]) {
+                    return Err(ParseError::Shape(format!(
+                        "`Items` holds a list under `{key}`, not under `RestoreTaskDetail`"
+                    )));
+                }
+                if promised {
+                    return Err(ParseError::Shape(format!(
+                        "`Items` has no `RestoreTaskDetail` although `TotalElements` is {}",
+                        total_elements.unwrap_or_default()
+                    )));
+                }
+                Vec::new()
+            }
         },
         Some(Value::Array(list)) => list.iter().collect(),
-        _ => Vec::new(),
+        Some(Value::Null) | None => {
+            if let Some(key) = other_list(obj, &[]) {
+                return Err(ParseError::Shape(format!(
+                    "no `Items`, but a list under `{key}`"
+                )));
+            }
+            if promised {
+                return Err(ParseError::Shape(format!(
+                    "no `Items` although `TotalElements` is {}",
+                    total_elements.unwrap_or_default()
+                )));
+            }
+            Vec::new()
+        }
+        Some(other) => {
+            return Err(ParseError::Shape(format!(
+                "`Items` is {}, not an object holding `RestoreTaskDetail`",
+                kind(other)
+            )))
+        }
     };
+    if raw_tasks.len() > max_items {
+        return Err(ParseError::TooManyItems {
+            found: raw_tasks.len(),
+            asked: max_items,
+        });
+    }
     let mut tasks = Vec::with_capacity(raw_tasks.len());
     for (index, raw) in raw_tasks.into_iter().enumerate() {
         let task = RestoreTask::deserialize(raw).map_err(|e| ParseError::BadTask {
             index,
+            id: raw
+                .get("RestoreTaskId")
+                .and_then(value_to_string)
+                .map(|id| id.chars().take(64).collect()),
             detail: e.to_string(),
         })?;
         tasks.push(task);
@@ -250,20 +376,54 @@ pub fn page_from_object(obj: &Map<String, Value>) -> Result<Page, ParseError> {
         page_num: number_field(obj, "PageNum"),
         page_size: number_field(obj, "PageSize"),
         total_pages: number_field(obj, "TotalPages"),
-        total_elements: number_field(obj, "TotalElements"),
+        total_elements,
         tasks,
+        bytes: 0,
     })
 }
 
-/// serde_json's error category and position, without echoing any of the input.
-pub fn describe_json_error(e: &serde_json::Error) -> String {
+/// What serde_json found wrong, and where, without echoing the input; for a number out of range,
+/// also the field it belongs to.
+pub fn describe_json_error(e: &serde_json::Error, body: &[u8]) -> String {
+    let text = e.to_string();
+    let position = format!("line {} column {}", e.line(), e.column());
+    if text.contains("recursion limit exceeded") {
+        return format!("it nests more than 128 levels deep (at {position})");
+    }
+    if text.contains("number out of range") {
+        return match field_before(body, e.line(), e.column()) {
+            Some(field) => format!("the number of `{field}` is out of range (at {position})"),
+            None => format!("a number is out of range (at {position})"),
+        };
+    }
     let what = match e.classify() {
         serde_json::error::Category::Io => "I/O error",
         serde_json::error::Category::Syntax => "syntax error",
         serde_json::error::Category::Data => "unexpected data",
         serde_json::error::Category::Eof => "unexpected end of input",
     };
-    format!("{what} at line {} column {}", e.line(), e.column())
+    format!("{what} at {position}")
+}
+
+/// The object key closest before `line`:`column` of `body`, if it looks like a field name.
+fn field_before(body: &[u8], line: usize, column: usize) -> Option<String> {
+    let mut offset = 0;
+    for (number, text) in body.split(|b| *b == b'\n').enumerate() {
+        if number + 1 == line {
+            offset += column.min(text.len());
+            break;
+        }
+        offset += text.len() + 1;
+    }
+    let start = offset.saturating_sub(256);
+    let before = String::from_utf8_lossy(&body[start..offset.min(body.len())]);
+    static KEY: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#""([A-Za-z][A-Za-z0-9_]{0,63})"\s*:"#).ok()
+    });
+    KEY.as_ref()?
+        .captures_iter(&before)
+        .last()
+        .map(|c| c[1].to_string())
 }
 
 /// Envelope numbers are informational; an unreadable one is treated as absent, and the paging
@@ -381,7 +541,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn page(json: &str) -> Page {
-        parse_page(json.as_bytes()).unwrap()
+        parse_page(json.as_bytes(), 100).unwrap()
     }
 
     #[test]
@@ -393,7 +553,6 @@ mod tests {
             r#"{"Items":[]}"#,
             r#"{"Items":{"RestoreTaskDetail":null}}"#,
             r#"{"Items":{"RestoreTaskDetail":[]}}"#,
-            r#"{"Items":"none"}"#,
         ] {
             assert_eq!(page(body).tasks, Vec::new(), "{body}");
         }
@@ -493,20 +652,28 @@ mod tests {
     #[test]
     fn garbage_is_a_typed_error() {
         assert!(matches!(
-            parse_page(b"{\"Items\":{\"Restore"),
+            parse_page(b"{\"Items\":{\"Restore", 100),
             Err(ParseError::NotJson { .. })
         ));
         assert!(matches!(
-            parse_page(b"<html>502</html>"),
+            parse_page(b"<html>502</html>", 100),
             Err(ParseError::NotJson { .. })
         ));
-        assert_eq!(parse_page(b"[1]"), Err(ParseError::NotAnObject));
+        assert_eq!(parse_page(b"[1]", 100), Err(ParseError::NotAnObject));
         let bad = parse_page(
-            br#"{"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"a"},{"RestoreTime":"soon"}]}}"#,
+            br#"{"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"a"},{"RestoreTaskId":"b7","RestoreTime":"soon"}]}}"#,
+            100,
         );
         match bad {
-            Err(ParseError::BadTask { index, detail }) => {
+            Err(e @ ParseError::BadTask { .. }) => {
+                let ParseError::BadTask {
+                    index, ref detail, ..
+                } = e
+                else {
+                    unreachable!()
+                };
                 assert_eq!(index, 1);
+                assert!(e.to_string().contains("(b7)"), "{e}");
                 assert!(detail.contains("soon"), "{detail}");
             }
             other => panic!("{other:?}"),
@@ -514,16 +681,101 @@ mod tests {
     }
 
     #[test]
+    fn the_query_filters_apply_locally_too() {
+        let task = |id: &str, plan: &str, created: i64| RestoreTask {
+            restore_task_id: Some(id.into()),
+            backup_plan_id: Some(plan.into()),
+            restore_task_create_time: Some(created),
+            ..RestoreTask::default()
+        };
+        let by_ids = RestoreTaskQuery {
+            restore_task_ids: vec!["a".into()],
+            ..RestoreTaskQuery::default()
+        };
+        assert!(by_ids.matches(&task("a", "p", 5)));
+        assert!(!by_ids.matches(&task("b", "p", 5)));
+        let by_plan = RestoreTaskQuery {
+            backup_plan_id: Some("p".into()),
+            start_timestamp: Some(5),
+            end_timestamp: Some(10),
+            ..RestoreTaskQuery::default()
+        };
+        assert!(by_plan.matches(&task("a", "p", 5)) && by_plan.matches(&task("a", "p", 10)));
+        assert!(!by_plan.matches(&task("a", "q", 7)));
+        assert!(!by_plan.matches(&task("a", "p", 4)) && !by_plan.matches(&task("a", "p", 11)));
+        assert!(!by_plan.matches(&RestoreTask::default()));
+        assert!(RestoreTaskQuery::default().matches(&RestoreTask::default()));
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors_never_an_empty_page() {
+        for (body, needle) in [
+            (r#"{"Items":"none"}"#, "`Items` is a string"),
+            (
+                r#"{"Items":{"RestoreTaskDetail":"x"}}"#,
+                "`Items.RestoreTaskDetail` is a string",
+            ),
+            (
+                r#"{"Items":{"RestoreTask":[{"RestoreTaskId":"a"}]}}"#,
+                "under `RestoreTask`",
+            ),
+            (
+                r#"{"Data":[{"RestoreTaskId":"a"}],"TotalElements":1}"#,
+                "a list under `Data`",
+            ),
+            (
+                r#"{"TotalElements":3}"#,
+                "no `Items` although `TotalElements` is 3",
+            ),
+            (
+                r#"{"Items":{},"TotalElements":3}"#,
+                "no `RestoreTaskDetail` although",
+            ),
+        ] {
+            match parse_page(body.as_bytes(), 100) {
+                Err(e @ ParseError::Shape(_)) => {
+                    assert!(e.to_string().contains(needle), "{body}: {e}")
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        let many = format!(
+            r#"{{"Items":{{"RestoreTaskDetail":[{}{{}}]}}}}"#,
+            "{},".repeat(100)
+        );
+        assert_eq!(
+            parse_page(many.as_bytes(), 100),
+            Err(ParseError::TooManyItems {
+                found: 101,
+                asked: 100
+            })
+        );
+    }
+
+    #[test]
+    fn json_errors_say_what_and_which_field() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = serde_json::from_slice::<Value>(deep.as_bytes()).unwrap_err();
+        assert!(describe_json_error(&e, deep.as_bytes()).contains("nests more than 128 levels"));
+        let big = br#"{"RequestId":"R","TotalElements":1e400}"#;
+        let e = serde_json::from_slice::<Value>(big).unwrap_err();
+        assert_eq!(
+            describe_json_error(&e, big),
+            "the number of `TotalElements` is out of range (at line 1 column 38)"
+        );
+    }
+
+    #[test]
     fn out_of_range_numbers_are_errors_not_wraparounds() {
-        assert!(parse_page(br#"{"Items":[{"RestoreTime":1e300}]}"#).is_err());
-        assert!(parse_page(br#"{"Items":[{"RestoreTime":18446744073709551615}]}"#).is_err());
-        assert!(parse_page(br#"{"Items":[{"RestoreTime":true}]}"#).is_err());
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":1e300}]}"#, 100).is_err());
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":18446744073709551615}]}"#, 100).is_err());
+        assert!(parse_page(br#"{"Items":[{"RestoreTime":true}]}"#, 100).is_err());
     }
 
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = parse_page(&body);
+            let _ = parse_page(&body, 100);
         }
 
         #[test]
@@ -534,7 +786,7 @@ mod tests {
                 "Items": {"RestoreTaskDetail": [
                     {"RestoreTaskId": i, "RestoreTime": s, "BackupGatewayId": f,
                      "RestoreTaskName": b, "FullDataRestoreProgress": [s]}]}});
-            let _ = parse_page(body.to_string().as_bytes());
+            let _ = parse_page(body.to_string().as_bytes(), 100);
         }
     }
 }

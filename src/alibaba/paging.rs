@@ -16,8 +16,14 @@ use futures_util::stream::{self, StreamExt};
 use super::client::ClientError;
 use super::models::{Page, RestoreTask};
 
-/// Upper bound on pages read when the server announces no totals at all (a runaway guard).
-const MAX_PAGES_WITHOUT_TOTALS: i64 = 100_000;
+/// Most jobs one listing returns: about what Terraform can carry in one response, and far more
+/// than any backup plan has. Checked against `TotalElements` before the second page, and again
+/// as jobs arrive.
+pub const MAX_JOBS: u64 = 100_000;
+/// Most answer bytes one listing keeps (sum of the page bodies). It bounds the memory a hostile
+/// server can fill; it sits above the 64 MiB a Terraform response may carry so that the
+/// provider, which knows that limit, is the one to explain it.
+pub const MAX_LISTING_BYTES: u64 = 96 << 20;
 
 /// Reads every page through `fetch(page_num)`; see the module doc for the algorithm.
 ///
@@ -45,7 +51,17 @@ where
     Err(ClientError::Inconsistent { detail })
 }
 
+fn beyond(bound: &'static str, detail: String) -> ClientError {
+    ClientError::Unbounded { bound, detail }
+}
+
 /// One pass. The outer `Err` is a failure; the inner `Err` says the totals moved under us.
+///
+/// Bounds, whatever the server says: never more pages than its totals imply for the page size
+/// we asked (`ceil(TotalElements / PageSize)`, and where `TotalPages` disagrees, the smaller),
+/// plus one page of read-ahead for a server whose numbering we could not tell; a page that comes
+/// back empty before the last ends the read as incomplete; without totals, reading stops at the
+/// first short page. Jobs and bytes are bounded by [`MAX_JOBS`] and [`MAX_LISTING_BYTES`].
 async fn read_once<F, Fut>(
     fetch: &F,
     page_size: u32,
@@ -68,27 +84,46 @@ where
             })
         }
     };
+    // Our page size, not the echoed one: a server echoing PageSize 1 must not multiply the pages.
+    let size = u64::from(page_size.max(1));
     let expected = first.total_elements.and_then(|t| u64::try_from(t).ok());
-    let size = first
-        .page_size
-        .filter(|s| *s > 0)
-        .unwrap_or(i64::from(page_size.max(1)));
-    let page_count = first.total_pages.filter(|n| *n >= 0).or_else(|| {
-        expected.map(|t| i64::try_from(t.div_ceil(size.unsigned_abs())).unwrap_or(i64::MAX))
-    });
+    if let Some(announced) = expected.filter(|n| *n > MAX_JOBS) {
+        return Err(beyond(
+            "jobs",
+            format!(
+                "the API announces {announced} restore jobs; one read returns at most {MAX_JOBS}"
+            ),
+        ));
+    }
+    let max_pages = i64::try_from(MAX_JOBS.div_ceil(size)).unwrap_or(i64::MAX);
+    let from_elements = expected.map(|t| i64::try_from(t.div_ceil(size)).unwrap_or(i64::MAX));
+    let from_pages = first.total_pages.filter(|n| *n >= 0);
+    let page_count = match (from_pages, from_elements) {
+        (Some(pages), Some(elements)) => {
+            if pages != elements {
+                log::debug!(
+                    "TotalPages {pages} and TotalElements {} disagree for PageSize {size}; reading {} pages",
+                    expected.unwrap_or_default(),
+                    pages.min(elements)
+                );
+            }
+            Some(pages.min(elements))
+        }
+        (Some(pages), None) => Some(pages.min(max_pages)),
+        (None, elements) => elements,
+    };
     let mut seen = Collector::default();
     let first_len = first.tasks.len();
-    let totals_of = |p: &Page| p.total_elements;
-    let first_total = totals_of(&first);
+    let first_total = first.total_elements;
     let moved = |p: &Page| -> Option<String> {
-        match (first_total, totals_of(p)) {
+        match (first_total, p.total_elements) {
             (Some(a), Some(b)) if a != b => Some(format!(
                 "TotalElements was {a} on the first page and {b} on a later one"
             )),
             _ => None,
         }
     };
-    seen.add(first.tasks);
+    seen.add(first)?;
 
     // Page numbers after the first, in the server's numbering.
     let mut next = base + 1;
@@ -98,56 +133,60 @@ where
             let mut pages = stream::iter(numbers)
                 .map(fetch)
                 .buffered(max_concurrency.max(1));
+            let mut number = base;
             while let Some(page) = pages.next().await {
                 let page = page?;
+                number += 1;
                 if let Some(changed) = moved(&page) {
                     return Ok(Err(changed));
                 }
-                seen.add(page.tasks);
+                if page.tasks.is_empty() {
+                    return Err(ClientError::Incomplete {
+                        expected: expected.unwrap_or(u64::try_from(count).unwrap_or(0) * size),
+                        got: seen.len(),
+                        detail: format!(
+                            "page {number} of {count} came back empty before the last page"
+                        ),
+                    });
+                }
+                seen.add(page)?;
             }
             next = base + count.max(1);
         }
         None => {
             // No totals: read on until a short page.
             let mut last_len = first_len;
-            while i64::try_from(last_len).unwrap_or(i64::MAX) >= size {
-                if next - base >= MAX_PAGES_WITHOUT_TOTALS {
-                    return Err(ClientError::Malformed {
-                        request_id: None,
-                        http_status: 200,
-                        detail: format!(
-                            "the API announces no totals and did not stop after {MAX_PAGES_WITHOUT_TOTALS} full pages"
+            while u64::try_from(last_len).unwrap_or(u64::MAX) >= size {
+                if next - base > max_pages {
+                    return Err(beyond(
+                        "pages",
+                        format!(
+                            "the API announces no totals and still sent full pages after {MAX_JOBS} jobs"
                         ),
-                        attempts: 1,
-                    });
+                    ));
                 }
                 let page = fetch(next).await?;
                 last_len = page.tasks.len();
-                seen.add(page.tasks);
+                seen.add(page)?;
                 next += 1;
             }
         }
     }
 
     if let Some(expected) = expected {
-        // A server whose numbering we misread is one page short; read on while it helps.
-        let missing = expected.saturating_sub(seen.len());
-        let mut budget = missing.div_ceil(u64::try_from(size).unwrap_or(1)) + 1;
-        while seen.len() < expected && budget > 0 {
+        // A server whose numbering we misread is one page short: one page of read-ahead.
+        if seen.len() < expected {
             let page = fetch(next).await?;
             if let Some(changed) = moved(&page) {
                 return Ok(Err(changed));
             }
-            if seen.add(page.tasks) == 0 {
-                break;
-            }
-            next += 1;
-            budget -= 1;
+            seen.add(page)?;
         }
         if seen.len() < expected {
             return Err(ClientError::Incomplete {
                 expected,
                 got: seen.len(),
+                detail: "the pages the totals imply were all read".to_owned(),
             });
         }
         if seen.len() > expected {
@@ -165,13 +204,24 @@ where
 struct Collector {
     ids: HashSet<String>,
     tasks: Vec<RestoreTask>,
+    bytes: u64,
 }
 
 impl Collector {
-    /// Adds a page; returns how many tasks were new.
-    fn add(&mut self, page: Vec<RestoreTask>) -> usize {
+    /// Adds a page within the job and byte bounds; returns how many tasks were new.
+    fn add(&mut self, page: Page) -> Result<usize, ClientError> {
+        self.bytes += page.bytes as u64;
+        if self.bytes > MAX_LISTING_BYTES {
+            return Err(beyond(
+                "bytes",
+                format!(
+                    "the answers add up to more than {} MiB, more than one read may keep",
+                    MAX_LISTING_BYTES >> 20
+                ),
+            ));
+        }
         let before = self.tasks.len();
-        for task in page {
+        for task in page.tasks {
             let new = match &task.restore_task_id {
                 Some(id) => self.ids.insert(id.clone()),
                 None => true,
@@ -180,7 +230,13 @@ impl Collector {
                 self.tasks.push(task);
             }
         }
-        self.tasks.len() - before
+        if self.len() > MAX_JOBS {
+            return Err(beyond(
+                "jobs",
+                format!("more than {MAX_JOBS} distinct restore jobs arrived"),
+            ));
+        }
+        Ok(self.tasks.len() - before)
     }
 
     fn len(&self) -> u64 {
@@ -270,6 +326,7 @@ mod tests {
                     .then(|| (n + self.size as i64 - 1) / self.size as i64),
                 total_elements: self.with_totals.then_some(n),
                 tasks: items,
+                bytes: 100,
             })
         }
 
@@ -367,9 +424,120 @@ mod tests {
             Err(ClientError::Incomplete {
                 expected: 30,
                 got: 29,
+                ..
             }) => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The fake server with every answer changed by `tweak(page_num, page)`.
+    type PageFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Page, ClientError>> + 'a>>;
+
+    fn absurd<'a>(
+        fake: &'a Fake,
+        tweak: impl Fn(i64, &mut Page) + Copy + 'a,
+    ) -> impl Fn(i64) -> PageFuture<'a> + 'a {
+        move |n: i64| {
+            Box::pin(async move {
+                let mut page = fake.page(n).await?;
+                tweak(n, &mut page);
+                Ok(page)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn absurd_totals_cost_only_the_pages_both_totals_allow() {
+        // TotalPages 1e9 but TotalElements 5, all five on page 0: one request.
+        let fake = Fake::new(5, 10, Numbering::ZeroBased);
+        let got = list_all(
+            absurd(&fake, |_, p| p.total_pages = Some(1_000_000_000)),
+            10,
+            4,
+        )
+        .await;
+        assert_eq!(ids(&got.unwrap()), expected_ids(5));
+        assert_eq!(fake.requests(), vec![0]);
+        // 10^11 announced: refused before a second request.
+        let fake = Fake::new(5, 10, Numbering::ZeroBased);
+        let got = list_all(
+            absurd(&fake, |_, p| p.total_elements = Some(100_000_000_000)),
+            10,
+            4,
+        )
+        .await;
+        assert!(
+            matches!(got, Err(ClientError::Unbounded { bound: "jobs", .. })),
+            "{got:?}"
+        );
+        assert_eq!(fake.requests(), vec![0]);
+        // PageSize 1 echoed with 1,000 jobs announced: pages follow the size we asked (10).
+        let fake = Fake::new(1000, 10, Numbering::ZeroBased);
+        let got = list_all(absurd(&fake, |_, p| p.page_size = Some(1)), 10, 4).await;
+        assert_eq!(got.unwrap().len(), 1000);
+        assert_eq!(fake.requests().len(), 100);
+    }
+
+    #[tokio::test]
+    async fn an_empty_page_before_the_end_stops_the_read_as_incomplete() {
+        let fake = Fake::new(5000, 10, Numbering::ZeroBased);
+        let got = list_all(
+            absurd(&fake, |n, p| {
+                if n >= 3 {
+                    p.tasks.clear()
+                }
+            }),
+            10,
+            1,
+        )
+        .await;
+        match got {
+            Err(ClientError::Incomplete {
+                expected: 5000,
+                got: 30,
+                detail,
+            }) => {
+                assert!(detail.contains("page 3 of 500 came back empty"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fake.requests().len(), 4, "no request after the empty page");
+    }
+
+    #[tokio::test]
+    async fn new_jobs_on_every_page_without_totals_stop_at_the_job_bound() {
+        let requests = AtomicU32::new(0);
+        let endless = |n: i64| {
+            requests.fetch_add(1, Ordering::SeqCst);
+            async move {
+                Ok(Page {
+                    request_id: None,
+                    page_num: Some(n),
+                    page_size: None,
+                    total_pages: None,
+                    total_elements: None,
+                    tasks: (0..100).map(|i| task(n as usize * 100 + i)).collect(),
+                    bytes: 100,
+                })
+            }
+        };
+        let got = list_all(endless, 100, 4).await;
+        assert!(
+            matches!(got, Err(ClientError::Unbounded { bound: "jobs", .. })),
+            "{got:?}"
+        );
+        assert_eq!(requests.load(Ordering::SeqCst), (MAX_JOBS / 100 + 1) as u32);
+    }
+
+    #[tokio::test]
+    async fn answers_past_the_byte_bound_stop_the_read() {
+        let fake = Fake::new(100, 10, Numbering::ZeroBased);
+        let got = list_all(absurd(&fake, |_, p| p.bytes = 12 << 20), 10, 1).await;
+        assert!(
+            matches!(got, Err(ClientError::Unbounded { bound: "bytes", .. })),
+            "{got:?}"
+        );
+        assert_eq!(fake.requests().len(), 9);
     }
 
     #[tokio::test]

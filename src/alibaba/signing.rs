@@ -228,11 +228,12 @@ const SERVER_MESSAGE_REDACTED_KEYS: &str = "SecurityToken|Signature|AccessKeyId"
 
 /// Masks secret parameter values wherever they appear in server-provided
 /// text, raw (`k=v&`), encoded once (`k%3Dv%26`) or twice (`k%253Dv%2526`),
-/// as in a string-to-sign quoted back by the gateway.
+/// as in a string-to-sign quoted back by the gateway, or quoted as JSON
+/// (`"Signature":"v"`) or as a header (`Signature: v`).
 pub fn redact_server_text(text: &str) -> String {
     static PATTERN: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
         regex::Regex::new(&format!(
-            r"({SERVER_MESSAGE_REDACTED_KEYS})(=|%3D|%253D)(.*?)(&|%26|%2526|\s|\x22|$)"
+            r"({SERVER_MESSAGE_REDACTED_KEYS})(\x22?\s*[:=]\s*\x22?|%3D|%253D)(.*?)(&|%26|%2526|\s|\x22|,|\}}|$)"
         ))
         .ok()
     });

@@ -37,6 +37,13 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
             "Nothing was returned rather than a partial list. Run again; if it persists, \
              narrow the query (backup_plan_id, time window).",
         ),
+        ClientError::Unbounded { .. } => (
+            "Restore job list too large to read".to_string(),
+            "Every read is bounded so that a broken or hostile endpoint cannot make it run or \
+             grow without end. Narrow the read with `backup_plan_id`, `ids` or a time window \
+             (`start_time`/`end_time`), or split it over several data sources; if the numbers \
+             above look absurd, check `endpoint` (a proxy or a gateway may be answering).",
+        ),
         ClientError::Cancelled => (
             "Read cancelled".to_string(),
             "Terraform asked the provider to stop.",

@@ -165,7 +165,7 @@ fn msgpack_decoder_never_panics() {
 #[test]
 fn api_response_parser_never_panics() {
     fuzz("api_response", |bytes| {
-        let _ = parse_page(bytes);
+        let _ = parse_page(bytes, 100);
         for status in [200, 400, 503] {
             let _ = ApiError::from_response(status, bytes);
         }

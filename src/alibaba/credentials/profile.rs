@@ -78,7 +78,7 @@ pub(super) async fn resolve(
             path: path.clone(),
             reason: format!(
                 "not a valid aliyun CLI config ({})",
-                crate::alibaba::models::describe_json_error(&e)
+                crate::alibaba::models::describe_json_error(&e, text.as_bytes())
             ),
         })?;
     let name = chosen_profile
