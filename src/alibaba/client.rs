@@ -164,6 +164,16 @@ pub enum ClientError {
         /// Which totals disagreed.
         detail: String,
     },
+    /// The listing's deadline passed first.
+    #[error("the read ran out of time after {:.1} s with {pages} pages and {jobs} restore jobs read", elapsed.as_secs_f64())]
+    DeadlineExceeded {
+        /// Time since the listing started.
+        elapsed: Duration,
+        /// Pages read by then.
+        pages: u64,
+        /// Jobs on those pages.
+        jobs: u64,
+    },
     /// The caller cancelled (Ctrl-C / StopProvider).
     #[error("the read was cancelled")]
     Cancelled,
@@ -370,11 +380,37 @@ impl DbsClient {
         };
         let params = query_params(query);
         let label = query.label.as_deref().unwrap_or("-");
-        let fetch = |page_num: i64| self.fetch_page(&params, label, page_num, page_size);
+        let started = Instant::now();
+        let pages = std::sync::atomic::AtomicU64::new(0);
+        let jobs = std::sync::atomic::AtomicU64::new(0);
+        let fetch = |page_num: i64| {
+            let page = self.fetch_page(&params, label, page_num, page_size);
+            let (pages, jobs) = (&pages, &jobs);
+            async move {
+                let page = page.await?;
+                pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                jobs.fetch_add(
+                    page.tasks.len() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                Ok(page)
+            }
+        };
         let work = paging::list_all(fetch, page_size, self.inner.config.max_concurrency);
+        let deadline = async {
+            match query.deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         let tasks = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(ClientError::Cancelled),
+            () = deadline => Err(ClientError::DeadlineExceeded {
+                elapsed: started.elapsed(),
+                pages: pages.load(std::sync::atomic::Ordering::Relaxed),
+                jobs: jobs.load(std::sync::atomic::Ordering::Relaxed),
+            }),
             result = work => result,
         }?;
         // The server-side filters once more: a server that ignores one must not widen the result.
@@ -792,6 +828,7 @@ mod tests {
             end_timestamp: Some(2),
             page_size: 50,
             label: Some("not sent".into()),
+            deadline: None,
         };
         assert_eq!(
             query_params(&q),

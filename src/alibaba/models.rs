@@ -25,6 +25,8 @@ pub struct RestoreTaskQuery {
     /// Names this listing in log lines (not sent): with many listings sharing one client,
     /// the caller says which is which, e.g. by the query's own id.
     pub label: Option<String>,
+    /// When the whole listing must be over, retries and waits included (not sent).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl RestoreTaskQuery {

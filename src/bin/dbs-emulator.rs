@@ -37,6 +37,13 @@ faults:
   --stall-rate F            share never answered
   --reset-rate F            share cut off mid-body
   --one-based               PageNum 1 is the first page (0 is treated like 1)
+  --hostile MODE            answer like a broken or hostile endpoint (see examples/emulator/README.md):
+                            total-pages-huge, page-size-one, total-elements-huge, empty-after-first,
+                            new-jobs-forever, endless-body, huge-body, million-items, errcode-on-200,
+                            code-on-200, success-zero, items-string, other-key, ignore-filters,
+                            huge-message, escape-message, echo-secrets-json, echo-secrets-header,
+                            secret-in-code, secret-in-request-id, retry-after, redirect, gzip, deep,
+                            number-out-of-range
 other:
   --quiet                   do not log requests
   --help                    show this help
@@ -102,6 +109,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> 
             "--stall-rate" => faults.stall_rate = rate(&flag, &value()?)?,
             "--reset-rate" => faults.reset_rate = rate(&flag, &value()?)?,
             "--one-based" => faults.one_based_paging = true,
+            "--hostile" => {
+                faults.hostile = Some(value()?.parse().map_err(UsageError)?);
+            }
             "--access-key-id" => config.access_key_id = value()?,
             "--access-key-secret" => config.access_key_secret = value()?,
             "--security-token" => config.security_token = Some(value()?),

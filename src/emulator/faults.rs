@@ -41,6 +41,8 @@ pub struct Faults {
     /// Requests per second each access key may send (a token bucket holding one second's
     /// worth); past it, `Throttling.User`, as the real gateway's flow control answers. 0: none.
     pub rate_limit_qps: f64,
+    /// Answer every (authenticated) request the way this hostile endpoint would.
+    pub hostile: Option<super::hostile::Hostile>,
 }
 
 /// The kinds of fault a request can get.

@@ -13,7 +13,8 @@
 //! - `server`: [`Emulator`] (socket, router, shutdown); `service`: one request end to end.
 //! - `auth` + `nonce`: the gateway checks; `params`: parameter decoding; `paging` and `filter`:
 //!   what a page holds; `reply`: response shapes; `rng`: the deterministic generator;
-//!   `rate_limit`: per-access-key flow control (`Faults::rate_limit_qps`).
+//!   `rate_limit`: per-access-key flow control (`Faults::rate_limit_qps`); `hostile`: the
+//!   answers of a broken or hostile endpoint (`Faults::hostile`).
 //!
 //! Errors: [`EmulatorError`] only covers starting up; once running, every problem with a request
 //! is an HTTP answer, because answering is the emulator's job.
@@ -24,6 +25,7 @@ mod error;
 mod faults;
 mod filter;
 mod generate;
+mod hostile;
 mod nonce;
 mod paging;
 mod params;
@@ -37,5 +39,6 @@ mod tasks;
 pub use config::{EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
 pub use error::EmulatorError;
 pub use faults::Faults;
+pub use hostile::Hostile;
 pub use server::Emulator;
 pub use tasks::TaskSource;

@@ -27,6 +27,7 @@ use super::auth::Gate;
 use super::config::EmulatorConfig;
 use super::error::EmulatorError;
 use super::faults::Faults;
+use super::hostile::{HostileReply, Stream};
 use super::reply::{self, Reply};
 use super::service::{Outcome, Request, Service};
 use crate::alibaba::Credentials;
@@ -164,7 +165,51 @@ async fn handle(
         Outcome::Send(reply) => respond(reply, false),
         Outcome::Cut(reply) => respond(reply, true),
         Outcome::Drop => dropped(),
+        Outcome::Hostile(reply) => respond_hostile(reply),
     }
+}
+
+/// A hostile answer: its own status and headers, and a body that may be huge or endless (made
+/// as it is sent, so the emulator itself stays small).
+fn respond_hostile(reply: HostileReply) -> Response<Body> {
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK));
+    for (name, value) in &reply.headers {
+        builder = builder.header(*name, value);
+    }
+    let body = match reply.body {
+        Ok(bytes) => {
+            builder = builder.header(header::CONTENT_LENGTH, bytes.len());
+            Body::from(bytes)
+        }
+        Err(Stream::Repeat {
+            prefix,
+            unit,
+            count,
+            suffix,
+        }) => {
+            let total = prefix.len() as u64 + unit.len() as u64 * count + suffix.len() as u64;
+            builder = builder.header(header::CONTENT_LENGTH, total);
+            let unit = Bytes::from(unit);
+            let parts = std::iter::once(Bytes::from(prefix))
+                .chain(std::iter::repeat_n(unit, count as usize))
+                .chain(std::iter::once(Bytes::from(suffix)))
+                .map(Ok::<_, std::io::Error>);
+            Body::from_stream(futures_util::stream::iter(parts))
+        }
+        Err(Stream::Endless { prefix, unit }) => {
+            let unit = Bytes::from(unit.repeat(1024));
+            let parts = std::iter::once(Bytes::from(prefix))
+                .chain(std::iter::repeat(unit))
+                .map(Ok::<_, std::io::Error>);
+            Body::from_stream(futures_util::stream::iter(parts))
+        }
+    };
+    builder.body(body).unwrap_or_else(|_| {
+        let mut fallback = Response::new(Body::empty());
+        *fallback.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        fallback
+    })
 }
 
 /// A body is read as form parameters unless it says it is something else.

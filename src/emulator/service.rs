@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::auth::Gate;
 use super::faults::{self, FaultKind, Faults};
 use super::filter::{Filter, InvalidFilter, Task};
+use super::hostile::{self, Hostile, HostileReply};
 use super::paging;
 use super::params::Params;
 use super::rate_limit::RateLimit;
@@ -43,6 +44,8 @@ pub(crate) enum Outcome {
     Cut(Reply),
     /// Drop the connection without an answer (a stalled request when the emulator stops).
     Drop,
+    /// What a hostile endpoint answers ([`Hostile`]).
+    Hostile(HostileReply),
 }
 
 /// State shared by every request.
@@ -58,6 +61,8 @@ pub(crate) struct Service {
     /// `Throttling.User` answers served, by the rate limit and by the throttle fault together.
     throttled: AtomicU64,
     rate_limit: RateLimit,
+    /// Page numbers asked for so far (the `retry-after` hostile mode answers each once).
+    pages_seen: std::sync::Mutex<std::collections::HashSet<String>>,
     /// How many faults of each kind were served, to rotate their variants.
     fault_counts: [AtomicU64; 5],
     shutdown: CancellationToken,
@@ -79,6 +84,7 @@ impl Service {
             max_in_flight: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
             rate_limit: RateLimit::default(),
+            pages_seen: Default::default(),
             fault_counts: Default::default(),
             shutdown,
         }
@@ -154,7 +160,31 @@ impl Service {
             );
             return Outcome::Send(reply);
         }
-        let genuine = || self.answer(&request, &params, &request_id, faults.one_based_paging);
+        let ignore_filters = faults.hostile.is_some_and(Hostile::ignores_filters);
+        let genuine = || {
+            self.answer(
+                &request,
+                &params,
+                &request_id,
+                faults.one_based_paging,
+                ignore_filters,
+            )
+        };
+        if let Some(mode) = faults.hostile {
+            let reply = genuine();
+            if let (Ok(params), 200) = (&params, reply.status.as_u16()) {
+                if let Some(hostile) = self.hostile(mode, params, &reply, &request_id) {
+                    log::info!(
+                        "{label} -> {} {} [hostile: {mode}]",
+                        hostile.status,
+                        hostile.summary
+                    );
+                    return Outcome::Hostile(hostile);
+                }
+            }
+            log::info!("{label} -> {}", reply.summary);
+            return Outcome::Send(reply);
+        }
         let Some(kind) = fault else {
             let reply = genuine();
             log::info!("{label} -> {}", reply.summary);
@@ -194,18 +224,48 @@ impl Service {
             Outcome::Send(reply) => reply.summary.clone(),
             Outcome::Cut(reply) => format!("{} cut mid-body", reply.summary),
             Outcome::Drop => "no answer".to_owned(),
+            Outcome::Hostile(reply) => reply.summary.clone(),
         };
         log::info!("{label} -> {summary} [fault: {}]", kind.name());
         outcome
     }
 
-    /// The answer a well-behaved server gives.
+    /// The answer a hostile endpoint gives instead of `genuine`, if it differs.
+    fn hostile(
+        &self,
+        mode: Hostile,
+        params: &Params,
+        genuine: &Reply,
+        request_id: &str,
+    ) -> Option<HostileReply> {
+        let page_num = params.get("PageNum").unwrap_or("0").to_owned();
+        let seen_before = !self
+            .pages_seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(page_num.clone());
+        hostile::answer(
+            mode,
+            hostile::Context {
+                genuine: serde_json::from_slice(&genuine.body).unwrap_or_default(),
+                request_id,
+                signature: params.get("Signature").unwrap_or(""),
+                security_token: params.get("SecurityToken").unwrap_or(""),
+                page_num: page_num.parse().unwrap_or(0),
+                seen_before,
+            },
+        )
+    }
+
+    /// The answer a well-behaved server gives (with every filter ignored, for the hostile mode
+    /// that does so).
     fn answer(
         &self,
         request: &Request,
         params: &Result<Params, GatewayError>,
         request_id: &str,
         one_based: bool,
+        ignore_filters: bool,
     ) -> Reply {
         if request.method != "GET" && request.method != "POST" {
             return self.gateway(&GatewayError::unsupported_method(), request, request_id);
@@ -236,11 +296,12 @@ impl Service {
                 )
             }
         };
+        let given = |name: &str| params.non_empty(name).filter(|_| !ignore_filters);
         let filter = match Filter::new(
-            params.non_empty("BackupPlanId"),
-            params.non_empty("RestoreTaskId"),
-            params.non_empty("StartTimestamp"),
-            params.non_empty("EndTimestamp"),
+            given("BackupPlanId"),
+            given("RestoreTaskId"),
+            given("StartTimestamp"),
+            given("EndTimestamp"),
         ) {
             Ok(filter) => filter,
             Err(InvalidFilter::Conflict) => {

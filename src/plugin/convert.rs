@@ -4,7 +4,7 @@
 
 use super::cty::{self, CtyType, Value};
 use super::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
-use super::schema::{Attribute, AttributeType, Mode, Nesting, Schema};
+use super::schema::{Attribute, AttributeType, Block, Mode, NestedBlock, Nesting, Schema};
 use super::wire::tfplugin6 as wire;
 
 /// Decodes a config or state value sent by Terraform, or explains why not.
@@ -105,14 +105,36 @@ fn attribute_path(path: &AttributePath) -> wire::AttributePath {
 pub fn schema(schema: &Schema) -> wire::Schema {
     wire::Schema {
         version: schema.version,
-        block: Some(wire::schema::Block {
-            version: schema.version,
-            attributes: schema.block.attributes.iter().map(attribute).collect(),
-            block_types: Vec::new(),
-            description: schema.block.description.clone(),
-            description_kind: wire::StringKind::Markdown as i32,
-            deprecated: schema.block.deprecated,
-        }),
+        block: Some(block(&schema.block, schema.version)),
+    }
+}
+
+fn block(b: &Block, version: i64) -> wire::schema::Block {
+    wire::schema::Block {
+        version,
+        attributes: b.attributes.iter().map(attribute).collect(),
+        block_types: b.blocks.iter().map(nested_block).collect(),
+        description: b.description.clone(),
+        description_kind: wire::StringKind::Markdown as i32,
+        deprecated: b.deprecated,
+    }
+}
+
+fn nested_block(b: &NestedBlock) -> wire::schema::NestedBlock {
+    use wire::schema::nested_block::NestingMode;
+    let nesting = match b.nesting {
+        Nesting::Single => NestingMode::Single,
+        Nesting::List => NestingMode::List,
+        Nesting::Set => NestingMode::Set,
+        Nesting::Map => NestingMode::Map,
+    };
+    // No item bounds: Terraform ignores them for single blocks and we need none for lists.
+    wire::schema::NestedBlock {
+        type_name: b.type_name.clone(),
+        block: Some(block(&b.block, 0)),
+        nesting: nesting as i32,
+        min_items: 0,
+        max_items: 0,
     }
 }
 

@@ -53,6 +53,19 @@ pub fn render_page(
     let _ = writeln!(out, "## Schema");
     let mut nested = Vec::new();
     render_groups(&mut out, &schema.block.attributes, "", &mut nested);
+    if !schema.block.blocks.is_empty() {
+        let _ = writeln!(out, "\n### Blocks\n");
+        for b in &schema.block.blocks {
+            let _ = writeln!(
+                out,
+                "- `{}` (Block, Optional) {} (see [below for nested schema](#{}))",
+                b.type_name,
+                b.block.description.trim(),
+                anchor(&b.type_name)
+            );
+            nested.insert(0, (b.type_name.clone(), b.block.attributes.clone()));
+        }
+    }
     while let Some((path, attributes)) = nested.pop() {
         let anchor = anchor(&path);
         let _ = writeln!(out, "\n<a id=\"{anchor}\"></a>");

@@ -32,5 +32,5 @@ pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, Severity};
 pub use provider_api::{
     ConfigureRequest, DataSource, Provider, ReadRequest, ReadResponse, TERRAFORM_MAX_MESSAGE_BYTES,
 };
-pub use schema::{Attribute, Mode, Nesting, Schema};
+pub use schema::{Attribute, Block, Mode, NestedBlock, Nesting, Schema};
 pub use serve::{serve, ServeError, ServeOptions};

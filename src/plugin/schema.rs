@@ -204,7 +204,7 @@ impl Attribute {
     }
 }
 
-/// The attributes of a provider block or data source.
+/// The attributes of a provider block or data source, and its nested blocks.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Block {
     /// Markdown description of the whole block.
@@ -213,6 +213,50 @@ pub struct Block {
     pub deprecated: bool,
     /// Attributes in declaration order.
     pub attributes: Vec<Attribute>,
+    /// Nested blocks, written with block syntax (`timeouts { read = "10m" }`).
+    pub blocks: Vec<NestedBlock>,
+}
+
+/// A block inside a block. Terraform's conventions use them where users expect block syntax,
+/// such as `timeouts`; values are objects (null when the block is absent) or lists of objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedBlock {
+    /// The block's name in configuration.
+    pub type_name: String,
+    /// `Single` (at most one, an object or null) or `List`.
+    pub nesting: Nesting,
+    /// Its attributes.
+    pub block: Block,
+}
+
+impl NestedBlock {
+    /// An optional block written at most once.
+    pub fn single(
+        type_name: &str,
+        description: impl Into<String>,
+        attributes: Vec<Attribute>,
+    ) -> Self {
+        NestedBlock {
+            type_name: type_name.to_string(),
+            nesting: Nesting::Single,
+            block: Block {
+                description: description.into(),
+                attributes,
+                ..Block::default()
+            },
+        }
+    }
+
+    /// The value type of the block's content.
+    pub fn value_type(&self) -> CtyType {
+        let object = block_type(&self.block);
+        match self.nesting {
+            Nesting::Single => object,
+            Nesting::List => CtyType::List(Box::new(object)),
+            Nesting::Set => CtyType::Set(Box::new(object)),
+            Nesting::Map => CtyType::Map(Box::new(object)),
+        }
+    }
 }
 
 /// A versioned schema.
@@ -233,13 +277,20 @@ impl Schema {
                 description: description.into(),
                 deprecated: false,
                 attributes,
+                blocks: Vec::new(),
             },
         }
     }
 
+    /// Adds a nested block.
+    pub fn with_block(mut self, block: NestedBlock) -> Self {
+        self.block.blocks.push(block);
+        self
+    }
+
     /// The object type Terraform uses to encode configs and states of this schema.
     pub fn value_type(&self) -> CtyType {
-        object_type(&self.block.attributes)
+        block_type(&self.block)
     }
 
     /// Dotted paths of attributes (nested ones included) that lack a
@@ -247,6 +298,16 @@ impl Schema {
     pub fn undescribed_attributes(&self) -> Vec<String> {
         let mut missing = Vec::new();
         collect_undescribed("", &self.block.attributes, &mut missing);
+        for b in &self.block.blocks {
+            if b.block.description.trim().is_empty() {
+                missing.push(b.type_name.clone());
+            }
+            collect_undescribed(
+                &format!("{}.", b.type_name),
+                &b.block.attributes,
+                &mut missing,
+            );
+        }
         missing
     }
 
@@ -254,8 +315,23 @@ impl Schema {
     pub fn attribute_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
         collect_paths("", &self.block.attributes, &mut out);
+        for b in &self.block.blocks {
+            out.push(b.type_name.clone());
+            collect_paths(&format!("{}.", b.type_name), &b.block.attributes, &mut out);
+        }
         out
     }
+}
+
+/// A block's object type: its attributes and its nested blocks.
+fn block_type(block: &Block) -> CtyType {
+    let CtyType::Object(mut members) = object_type(&block.attributes) else {
+        unreachable!("object_type builds objects")
+    };
+    for b in &block.blocks {
+        members.insert(b.type_name.clone(), b.value_type());
+    }
+    CtyType::Object(members)
 }
 
 fn object_type(attributes: &[Attribute]) -> CtyType {

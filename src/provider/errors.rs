@@ -44,6 +44,10 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
              (`start_time`/`end_time`), or split it over several data sources; if the numbers \
              above look absurd, check `endpoint` (a proxy or a gateway may be answering).",
         ),
+        ClientError::DeadlineExceeded { .. } => (
+            "Read timed out".to_string(),
+            "Nothing was returned rather than a partial list.",
+        ),
         ClientError::Cancelled => (
             "Read cancelled".to_string(),
             "Terraform asked the provider to stop.",

@@ -6,6 +6,7 @@
 //! diagnostics at this boundary.
 pub mod args;
 mod config;
+mod duration;
 mod errors;
 pub mod restore_tasks;
 mod schema;

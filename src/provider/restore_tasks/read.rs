@@ -5,11 +5,14 @@ use sha2::{Digest, Sha256};
 
 use super::mapping::{task_value, JsonView};
 use super::output_file::JsonArrayFile;
-use super::schema::{task_type, MAX_PAGE_SIZE};
+use std::time::Duration;
+
+use super::schema::{task_type, DEFAULT_READ_TIMEOUT, MAX_PAGE_SIZE};
 use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
 use crate::plugin::cty::{ListEncoder, Value};
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics, TERRAFORM_MAX_MESSAGE_BYTES};
 use crate::provider::args::{self, Arg};
+use crate::provider::duration::parse_duration;
 use crate::provider::errors::client_error_diagnostic;
 use crate::provider::time_format::parse_rfc3339_ms;
 
@@ -51,6 +54,7 @@ impl Arguments {
                     .known()
                     .unwrap_or(MAX_PAGE_SIZE) as u32,
                 label: None,
+                deadline: None,
             },
             status: args::string(config, "status")?.known(),
             name_regex: args::string(config, "name_regex")?.known(),
@@ -101,6 +105,23 @@ pub(crate) async fn read(
     stop: &tokio_util::sync::CancellationToken,
 ) -> Result<(Value, Diagnostics), Diagnostics> {
     let mut arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
+    let (timeout, timeout_text) =
+        match super::validate::read_timeout(config).map_err(Diagnostics::from)? {
+            Some(t) => (
+                t,
+                config
+                    .attr("timeouts")
+                    .attr("read")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            None => (
+                parse_duration(DEFAULT_READ_TIMEOUT).unwrap_or(Duration::from_secs(600)),
+                format!("{DEFAULT_READ_TIMEOUT} (the default)"),
+            ),
+        };
+    arguments.query.deadline = Some(std::time::Instant::now() + timeout);
     // Twenty instances may read at once through one client: every API log
     // line says which one it serves (the query id, plus the plan if any).
     arguments.query.label = Some(match &arguments.query.backup_plan_id {
@@ -119,7 +140,17 @@ pub(crate) async fn read(
     let tasks = client
         .list_restore_tasks(&arguments.query, stop)
         .await
-        .map_err(|e| Diagnostics::from(client_error_diagnostic(&e)))?;
+        .map_err(|e| {
+            let mut d = client_error_diagnostic(&e);
+            if matches!(e, crate::alibaba::ClientError::DeadlineExceeded { .. }) {
+                d.detail.push_str(&format!(
+                    " The deadline is `timeouts {{ read = ... }}`, here {timeout_text}: raise it, \
+                     or narrow the read."
+                ));
+                d = d.at(AttributePath::root("timeouts").attribute("read"));
+            }
+            Diagnostics::from(d)
+        })?;
     let fetched = tasks.len();
     let tasks = filter(tasks, arguments.status.as_deref(), regex.as_ref());
     log::debug!(
@@ -165,6 +196,7 @@ pub(crate) async fn read(
         ("name_regex", passthrough("name_regex")),
         ("page_size", passthrough("page_size")),
         ("output_file", passthrough("output_file")),
+        ("timeouts", passthrough("timeouts")),
         ("id", Value::String(arguments.id())),
         ("names", Value::List(names)),
         ("total_count", Value::Number(total_count.into())),

@@ -7,7 +7,7 @@
 //! type and description, for the schema's markdown and the docs alike.
 
 use crate::plugin::cty::CtyType;
-use crate::plugin::{Attribute, Mode, Nesting, Schema};
+use crate::plugin::{Attribute, Mode, NestedBlock, Nesting, Schema};
 
 /// Statuses the DBS documentation lists; others only earn a warning because
 /// the service may add new ones before we do.
@@ -15,6 +15,9 @@ pub const DOCUMENTED_STATUSES: [&str; 5] = ["init", "running", "stop", "pause", 
 
 /// Largest `PageSize` the API accepts, and our default: fewer round trips.
 pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// The whole read's deadline when `timeouts { read = ... }` is not set.
+pub const DEFAULT_READ_TIMEOUT: &str = "10m";
 
 pub(crate) fn schema() -> Schema {
     use CtyType::{Number, String};
@@ -76,6 +79,15 @@ pub(crate) fn schema() -> Schema {
                 ),
         ],
     )
+    .with_block(NestedBlock::single(
+        "timeouts",
+        "How long the whole read may take, retries and waits included (Terraform's usual \
+         `timeouts` block).",
+        vec![Attribute::optional("read", String).description(format!(
+            "A duration such as `\"30s\"`, `\"10m\"` or `\"1h30m\"`. Past it the read stops with an \
+             error that says how far it got. Default `\"{DEFAULT_READ_TIMEOUT}\"`."
+        ))],
+    ))
 }
 
 /// The type of one `tasks` element.

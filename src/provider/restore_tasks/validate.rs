@@ -8,6 +8,7 @@ use super::schema::{DOCUMENTED_STATUSES, MAX_PAGE_SIZE};
 use crate::plugin::cty::Value;
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
+use crate::provider::duration::parse_duration;
 use crate::provider::time_format;
 
 /// Every argument rule the schema descriptions promise (`docs/data-sources/restore_tasks.md`).
@@ -22,6 +23,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
     collect(page_size(config));
     collect(name_regex(config));
     collect(output_file(config));
+    collect(read_timeout(config).map(|_| ()));
     match time_window(config) {
         Ok(d) => diags.extend(d),
         Err(d) => diags.push(d),
@@ -117,6 +119,23 @@ fn name_regex(config: &Value) -> Result<(), Diagnostic> {
         }
     }
     Ok(())
+}
+
+/// `timeouts.read`, when set and known.
+pub(crate) fn read_timeout(config: &Value) -> Result<Option<std::time::Duration>, Diagnostic> {
+    let value = config.attr("timeouts").attr("read");
+    let at = || AttributePath::root("timeouts").attribute("read");
+    if value.is_null() || value.is_unknown() {
+        return Ok(None);
+    }
+    let Some(text) = value.as_str() else {
+        return Err(
+            Diagnostic::error("Invalid timeouts.read", "`read` must be a string.").at(at()),
+        );
+    };
+    parse_duration(text)
+        .map(Some)
+        .map_err(|e| Diagnostic::error("Invalid timeouts.read", e).at(at()))
 }
 
 fn output_file(config: &Value) -> Result<(), Diagnostic> {
