@@ -74,11 +74,23 @@ impl ApiError {
     pub fn from_object(http_status: u16, obj: &Map<String, Value>) -> Option<ApiError> {
         let request_id = text(obj, "RequestId");
         let host_id = text(obj, "HostId");
-        let success_false = matches!(obj.get("Success"), Some(Value::Bool(false)))
-            || matches!(obj.get("Success"), Some(Value::String(s)) if s.eq_ignore_ascii_case("false"));
+        // The success rule: a 2xx is a success when `Success` is true, or when there is no
+        // `Success` and no error code. `Success: 0`, `"no"` or `null`, or a code without
+        // `Success: true`, are errors: reading them as an empty page would say "0 jobs".
+        let success = obj.get("Success");
+        let success_true = matches!(success, Some(Value::Bool(true)))
+            || matches!(success, Some(Value::String(s)) if s.eq_ignore_ascii_case("true"));
+        let success_false = success.is_some() && !success_true;
+        // Some Alibaba APIs write a success as `Code: "200"` (or "Success"); that is no error.
+        let is_error_code = |key: &str| {
+            text(obj, key).is_some_and(|c| {
+                !["200", "success", "ok"].contains(&c.to_ascii_lowercase().as_str())
+            })
+        };
+        let has_code = is_error_code("Code") || is_error_code("ErrCode");
         let is_2xx = (200..300).contains(&http_status);
 
-        if is_2xx && !success_false {
+        if is_2xx && (success_true || (success.is_none() && !has_code)) {
             return None;
         }
         // Each shape names its own fields; prefer the one the body announces with `Success`.
@@ -93,6 +105,16 @@ impl ApiError {
             first
         } else if second.0.is_some() {
             second
+        } else if is_2xx && first.1.is_none() && second.1.is_none() {
+            // A 200 whose `Success` is not true, without a code: name what it said.
+            let said = success.map(Value::to_string).unwrap_or_default();
+            (
+                Some("UnsuccessfulAnswer".to_owned()),
+                Some(format!(
+                    "HTTP {http_status} with `Success: {}` and no error code",
+                    said.chars().take(40).collect::<String>()
+                )),
+            )
         } else {
             // An error without a code still is an error; say so rather than inventing success.
             (None, first.1.or(second.1))
@@ -231,6 +253,22 @@ mod tests {
     }
 
     #[test]
+    fn only_a_true_success_or_no_success_and_no_code_is_a_success() {
+        let ok = |body: &str| ApiError::from_response(200, body.as_bytes()).is_none();
+        assert!(ok(r#"{"Success":true,"Items":{}}"#));
+        assert!(ok(r#"{"Success":"true"}"#));
+        assert!(ok(r#"{"Items":{}}"#));
+        assert!(!ok(r#"{"Success":0,"Items":{}}"#));
+        assert!(!ok(r#"{"Success":null}"#));
+        assert!(!ok(r#"{"ErrCode":"InternalError","ErrMessage":"x"}"#));
+        assert!(!ok(r#"{"Code":"Forbidden.RAM","Message":"no"}"#));
+        let zero = ApiError::from_response(200, br#"{"Success":0}"#).unwrap();
+        assert_eq!(zero.code, "UnsuccessfulAnswer");
+        assert!(zero.message.contains("`Success: 0`"), "{}", zero.message);
+        assert!(!zero.retryable());
+    }
+
+    #[test]
     fn a_429_is_throttling() {
         assert!(ApiError::too_many_requests(None).is_throttling());
         assert!(ApiError::too_many_requests(None).retryable());
@@ -272,7 +310,7 @@ mod tests {
             ApiError::from_response(200, br#"{"Success":true,"RequestId":"R","Items":{}}"#),
             None
         );
-        // A 2xx body that mentions a Code field is still a success unless Success is false.
+        // A 2xx body whose Code says success (as some Alibaba APIs write it) is a success.
         assert_eq!(
             ApiError::from_response(200, br#"{"Code":"200","Items":{}}"#),
             None

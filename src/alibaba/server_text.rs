@@ -1,7 +1,8 @@
 //! Text that came from the server (error codes, messages, RequestIds) is data, never markup:
 //! before it reaches a diagnostic or a log line, the values we sent that must stay secret are
-//! masked in every encoding the server might quote them in, control characters are replaced (no
-//! ANSI escapes, BEL or fake lines reach a terminal), and the text is cut to a few hundred
+//! masked in every encoding the server might quote them in, control characters are written as
+//! visible escapes (`\n`, `\u{1b}`: no ANSI sequence, BEL or line of its own reaches a
+//! terminal, and what the server sent stays readable), and the text is cut to a few hundred
 //! characters (a 20 MB message stays out of Terraform's output).
 
 use base64::Engine as _;
@@ -101,8 +102,8 @@ impl LowercaseHex for String {
 }
 
 /// Server text ready to show: secrets masked (by value, and by the names of secret parameters
-/// whatever follows them), control characters replaced by spaces, cut to
-/// [`MAX_SERVER_TEXT_CHARS`] with an ellipsis.
+/// whatever follows them), control characters escaped, cut to [`MAX_SERVER_TEXT_CHARS`]
+/// characters with an ellipsis.
 pub fn clean(text: &str, secrets: &Secrets) -> String {
     let masked = redact_server_text(&secrets.mask(text));
     let mut out = String::new();
@@ -111,11 +112,11 @@ pub fn clean(text: &str, secrets: &Secrets) -> String {
             out.push('…');
             break;
         }
-        out.push(if c.is_control() || is_bidi_control(c) {
-            ' '
+        if c.is_control() || is_bidi_control(c) {
+            out.extend(c.escape_debug());
         } else {
-            c
-        });
+            out.push(c);
+        }
     }
     out
 }
@@ -169,12 +170,12 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_become_spaces_and_long_text_is_cut() {
+    fn control_characters_are_escaped_and_long_text_is_cut() {
         let out = clean(
             "red \u{1b}[31mALERT\u{7}\nApply complete!\r\u{202e}x",
             &Secrets::default(),
         );
-        assert_eq!(out, "red  [31mALERT  Apply complete!  x");
+        assert_eq!(out, r"red \u{1b}[31mALERT\u{7}\nApply complete!\r\u{202e}x");
         let long = clean(&"x".repeat(20 << 20), &Secrets::default());
         assert_eq!(long.chars().count(), MAX_SERVER_TEXT_CHARS + 1);
         assert!(long.ends_with('…'));

@@ -24,6 +24,7 @@ mod security;
 mod terraform_budget;
 mod terraform_expressions;
 mod terraform_faults;
+mod terraform_hostile;
 mod terraform_message_size;
 mod terraform_protocol;
 mod terraform_restore_tasks;

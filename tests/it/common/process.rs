@@ -56,6 +56,11 @@ impl Background {
         self.child.id()
     }
 
+    /// Whether it has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Time since the command was started.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
@@ -210,6 +215,15 @@ pub fn providers_below(pid: u32, executable: &Path) -> Vec<Proc> {
 /// Whether `process` is still running: same pid, same program, not a zombie.
 pub fn is_running(process: &Proc) -> bool {
     read_proc(process.pid).is_some_and(|(p, state)| state != 'Z' && p.program == process.program)
+}
+
+/// The peak resident memory of `pid` so far (`VmHWM` in `/proc/PID/status`), in KiB.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Polls `condition` every 20 ms for up to `limit`; true if it became true.
