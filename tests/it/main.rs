@@ -29,3 +29,4 @@ mod terraform_message_size;
 mod terraform_protocol;
 mod terraform_restore_tasks;
 mod terraform_test_command;
+mod terraform_timeouts;

@@ -31,12 +31,26 @@ fn block_type(block: Option<&wire::schema::Block>) -> cty::CtyType {
         }
         None => cty::CtyType::from_json_bytes(&a.r#type).unwrap(),
     };
+    let block = block.unwrap();
+    // Nested blocks, as Terraform types them: a single block is an object, others lists of them.
+    let nested = block.block_types.iter().map(|b| {
+        let object = block_type(b.block.as_ref());
+        let single = b.nesting == wire::schema::nested_block::NestingMode::Single as i32;
+        (
+            b.type_name.clone(),
+            if single {
+                object
+            } else {
+                cty::CtyType::list(object)
+            },
+        )
+    });
     cty::CtyType::object(
         block
-            .unwrap()
             .attributes
             .iter()
-            .map(|a| (a.name.clone(), attribute_type(a))),
+            .map(|a| (a.name.clone(), attribute_type(a)))
+            .chain(nested),
     )
 }
 
