@@ -295,6 +295,10 @@ with every attribute.
 $(grep -E '├|╰|fastest' "$WORK/encode.txt")
 \`\`\`
 EOF
+    printf '\n'
+    # Twenty data sources against a rate-limited API, shared budget vs fixed per-read limit.
+    ./scripts/bench-budget.sh
+    printf '\n'
     if [[ -f benches/ANALYSIS.md ]]; then cat benches/ANALYSIS.md; fi
 } >"$OUT"
 dbs_note "wrote $OUT"

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 use terraform_provider_dbs::alibaba::signing::{canonical_query, percent_encode, string_to_sign};
-use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, TaskSource};
+use terraform_provider_dbs::emulator::{EmulatorConfig, TaskSource};
 use terraform_provider_dbs::plugin::wire::tfplugin6::{
     self as wire, provider_client::ProviderClient,
 };
@@ -61,24 +61,13 @@ enum Source {
 
 /// The emulator, requiring the STS token on every request.
 fn sts_emulator() -> RunningEmulator {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = EmulatorConfig {
+    RunningEmulator::start_with(EmulatorConfig {
         tasks: TaskSource::Fixture(sample_fixture()),
         access_key_id: ACCESS_KEY.into(),
         access_key_secret: SECRET.into(),
         security_token: Some(TOKEN.into()),
         ..EmulatorConfig::default()
-    };
-    let emulator = runtime.block_on(Emulator::start(config.clone())).unwrap();
-    RunningEmulator {
-        emulator: Some(emulator),
-        runtime,
-        config,
-    }
+    })
 }
 
 fn socket_addr(url: &str) -> SocketAddr {

@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use terraform_provider_dbs::alibaba::signing::percent_encode;
-use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, Hostile, TaskSource};
+use terraform_provider_dbs::emulator::{EmulatorConfig, Faults, Hostile, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
 use crate::common::fixture::fixture_tasks;
@@ -61,12 +61,7 @@ struct Row {
 }
 
 fn emulator(mode: Hostile) -> RunningEmulator {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let config = EmulatorConfig {
+    RunningEmulator::start_with(EmulatorConfig {
         tasks: TaskSource::Fixture(sample_fixture()),
         access_key_id: ACCESS_KEY.into(),
         access_key_secret: SECRET.into(),
@@ -76,13 +71,7 @@ fn emulator(mode: Hostile) -> RunningEmulator {
             ..Faults::default()
         },
         ..EmulatorConfig::default()
-    };
-    let emulator = runtime.block_on(Emulator::start(config.clone())).unwrap();
-    RunningEmulator {
-        emulator: Some(emulator),
-        runtime,
-        config,
-    }
+    })
 }
 
 /// Every spelling a secret could be shown in.

@@ -64,6 +64,11 @@ fn a_state_past_64_mib_is_a_clear_error_and_a_filter_fixes_it() {
         "the diagnostic stays small: {} bytes",
         text.len()
     );
+    eprintln!(
+        "message-size diagnostic ({JOBS} jobs, {} MiB of RestoreObjects):\n{}",
+        (JOBS * OBJECTS_BYTES) >> 20,
+        text.split("Error: ").nth(1).unwrap_or(&text)
+    );
 
     // The advice works: one job's 8 MiB state passes.
     ws.run(&[

@@ -17,16 +17,20 @@ pub fn sample_fixture() -> PathBuf {
 
 impl RunningEmulator {
     pub fn start(tasks: TaskSource, faults: Faults) -> Self {
+        Self::start_with(EmulatorConfig {
+            tasks,
+            faults,
+            ..EmulatorConfig::default()
+        })
+    }
+
+    /// An emulator with credentials (or anything else) of the test's own.
+    pub fn start_with(config: EmulatorConfig) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let config = EmulatorConfig {
-            tasks,
-            faults,
-            ..EmulatorConfig::default()
-        };
         let emulator = runtime
             .block_on(Emulator::start(config.clone()))
             .expect("start emulator");
