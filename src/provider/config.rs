@@ -167,7 +167,7 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         max_retries: pick(retries, DEFAULT_MAX_RETRIES) as u32,
         request_timeout: Duration::from_secs(pick(timeout, DEFAULT_REQUEST_TIMEOUT) as u64),
         max_concurrency: pick(concurrency, DEFAULT_MAX_CONCURRENCY) as usize,
-        user_agent: format!("terraform-provider-dbs/{}", env!("CARGO_PKG_VERSION")),
+        user_agent: crate::alibaba::client::default_user_agent(),
     };
     DbsClient::new(client_config).map_err(|e| match e {
         ClientError::NoCaCertificates(_) => one(client_error_diagnostic(&e)),

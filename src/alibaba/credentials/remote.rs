@@ -21,10 +21,7 @@ fn http_client(opts: &ResolveOptions, base: &str) -> Result<reqwest::Client, Str
         .map_err(|e| e.to_string())?
         .timeout(opts.http_timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "terraform-provider-dbs/",
-            env!("CARGO_PKG_VERSION")
-        ));
+        .user_agent(crate::alibaba::client::default_user_agent());
     if is_local(base) {
         // A proxy cannot reach our loopback or link-local endpoints anyway.
         builder = builder.no_proxy();
