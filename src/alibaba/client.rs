@@ -383,11 +383,23 @@ impl DbsClient {
         let started = Instant::now();
         let pages = std::sync::atomic::AtomicU64::new(0);
         let jobs = std::sync::atomic::AtomicU64::new(0);
+        let bytes = std::sync::atomic::AtomicU64::new(0);
         let fetch = |page_num: i64| {
             let page = self.fetch_page(&params, label, page_num, page_size);
-            let (pages, jobs) = (&pages, &jobs);
+            let (pages, jobs, bytes) = (&pages, &jobs, &bytes);
             async move {
+                // Counted as each page arrives, not when its turn in API order comes: pages
+                // that finished early wait in the reassembly buffer and must not pile up.
+                if bytes.load(std::sync::atomic::Ordering::Relaxed) > paging::MAX_LISTING_BYTES {
+                    return Err(paging::too_many_bytes());
+                }
                 let page = page.await?;
+                let size = page.bytes as u64;
+                if bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size
+                    > paging::MAX_LISTING_BYTES
+                {
+                    return Err(paging::too_many_bytes());
+                }
                 pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 jobs.fetch_add(
                     page.tasks.len() as u64,
@@ -567,6 +579,17 @@ impl DbsClient {
             .to_owned();
         let (bytes, large_body) = match body::read_body(response, &self.inner.large_bodies).await {
             Ok(read) => read,
+            Err(e) if status == 429 => {
+                // Too many requests, whatever became of the body.
+                drop(e);
+                let retry_after = response_retry_after
+                    .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
+                permit.throttled(retry_after);
+                log_attempt(Some(status), header_request_id.as_deref());
+                let mut api = ApiError::too_many_requests(header_request_id);
+                api.retry_after = retry_after;
+                return Err(ClientError::Api(api));
+            }
             Err(BodyError::Transport(e)) => {
                 log_attempt(Some(status), header_request_id.as_deref());
                 return Err(transport_error(e, header_request_id));

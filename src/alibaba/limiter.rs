@@ -125,8 +125,9 @@ impl Budget {
             let t = now.saturating_duration_since(cut).as_secs_f64();
             let k = (p.rate_at_cut * (1.0 - BETA) / CUBIC_C).cbrt();
             let cubic = CUBIC_C * (t - k).powi(3) + p.rate_at_cut;
-            // Never run far ahead of what is actually being sent.
-            p.rate = cubic.min(2.0 * measured.max(p.rate)).max(MIN_RATE);
+            // Never run far ahead of what is actually being sent (the AWS SDKs cap at twice the
+            // measured sending rate too), so a quiet spell cannot grow a rate nobody tested.
+            p.rate = cubic.min(2.0 * measured.max(MIN_RATE)).max(MIN_RATE);
         }
     }
 

@@ -55,6 +55,17 @@ fn beyond(bound: &'static str, detail: String) -> ClientError {
     ClientError::Unbounded { bound, detail }
 }
 
+/// The error for a listing past [`MAX_LISTING_BYTES`].
+pub(crate) fn too_many_bytes() -> ClientError {
+    beyond(
+        "bytes",
+        format!(
+            "the answers add up to more than {} MiB, more than one read may keep",
+            MAX_LISTING_BYTES >> 20
+        ),
+    )
+}
+
 /// One pass. The outer `Err` is a failure; the inner `Err` says the totals moved under us.
 ///
 /// Bounds, whatever the server says: never more pages than its totals imply for the page size
@@ -154,8 +165,17 @@ where
             next = base + count.max(1);
         }
         None => {
-            // No totals: read on until a short page.
+            // No totals: read on until a short page. A 1-based server that answers PageNum 0
+            // with an empty page (and echoes nothing) would otherwise look like "0 jobs".
             let mut last_len = first_len;
+            if first_len == 0 && base == 0 {
+                let page = fetch(1).await?;
+                if !page.tasks.is_empty() {
+                    last_len = page.tasks.len();
+                    seen.add(page)?;
+                    next = 2;
+                }
+            }
             while u64::try_from(last_len).unwrap_or(u64::MAX) >= size {
                 if next - base > max_pages {
                     return Err(beyond(
@@ -212,13 +232,7 @@ impl Collector {
     fn add(&mut self, page: Page) -> Result<usize, ClientError> {
         self.bytes += page.bytes as u64;
         if self.bytes > MAX_LISTING_BYTES {
-            return Err(beyond(
-                "bytes",
-                format!(
-                    "the answers add up to more than {} MiB, more than one read may keep",
-                    MAX_LISTING_BYTES >> 20
-                ),
-            ));
+            return Err(too_many_bytes());
         }
         let before = self.tasks.len();
         for task in page.tasks {
@@ -398,6 +412,14 @@ mod tests {
         fake.with_totals = false;
         assert_eq!(ids(&read(&fake, 4).await.unwrap()), expected_ids(20));
         assert_eq!(fake.requests(), vec![0, 1, 2]);
+    }
+
+    #[tokio::test]
+    async fn without_totals_an_empty_page_zero_of_a_one_based_server_is_not_zero_jobs() {
+        let mut fake = Fake::new(25, 10, Numbering::OneBasedZeroEmpty);
+        fake.with_totals = false;
+        fake.with_echo = false;
+        assert_eq!(ids(&read(&fake, 4).await.unwrap()), expected_ids(25));
     }
 
     #[tokio::test]

@@ -49,7 +49,7 @@ impl Secrets {
                 once.to_lowercase_hex(),
                 once.clone(),
                 twice.clone(),
-                twice.to_lowercase_hex(),
+                percent_encode(&once.to_lowercase_hex()),
                 once.replace("%20", "+"),
                 json.clone(),
                 json.replace('/', "\\/"),
@@ -105,7 +105,10 @@ impl LowercaseHex for String {
 /// whatever follows them), control characters escaped, cut to [`MAX_SERVER_TEXT_CHARS`]
 /// characters with an ellipsis.
 pub fn clean(text: &str, secrets: &Secrets) -> String {
-    let masked = redact_server_text(&secrets.mask(text));
+    // Only a bounded prefix can be shown, so only that is searched (a 20 MB message would
+    // otherwise be copied by every pass); the margin keeps a secret that straddles the cut whole.
+    let prefix: String = text.chars().take(MAX_SERVER_TEXT_CHARS + 4096).collect();
+    let masked = redact_server_text(&secrets.mask(&prefix));
     let mut out = String::new();
     for (count, c) in masked.chars().enumerate() {
         if count == MAX_SERVER_TEXT_CHARS {
