@@ -6,7 +6,7 @@ use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
 use crate::common::fixture::{expected_tasks, fixture_tasks};
-use crate::common::terraform::{matrix, outputs, Tf, Workspace};
+use crate::common::terraform::{matrix, outputs, with, Feature, Tf, Workspace};
 
 const HEADER: &str = r#"
 terraform {
@@ -222,12 +222,6 @@ data "dbs_restore_tasks" "y" {
 }
 output "count" { value = data.dbs_restore_tasks.y.total_count }
 "#;
-    let ws = workspace(Tf::V1_15_5, &emulator, deferred);
-    let plan = ws.run(&["plan", "-no-color", "-input=false"]).ok();
-    assert!(plan.stdout.contains("known after apply"), "{}", plan.all());
-    ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
-        .ok();
-    let out = outputs(&ws.run(&["output", "-json"]).ok());
     let want = fixture_tasks()
         .iter()
         .filter(|t| {
@@ -237,7 +231,19 @@ output "count" { value = data.dbs_restore_tasks.y.total_count }
                 .starts_with("orders-")
         })
         .count();
-    assert_eq!(out["count"]["value"], json!(want));
+    for tf in with(Feature::TerraformData) {
+        let ws = workspace(tf, &emulator, deferred);
+        let plan = ws.run(&["plan", "-no-color", "-input=false"]).ok();
+        assert!(
+            plan.stdout.contains("known after apply"),
+            "{tf:?}: {}",
+            plan.all()
+        );
+        ws.run(&["apply", "-auto-approve", "-no-color", "-input=false"])
+            .ok();
+        let out = outputs(&ws.run(&["output", "-json"]).ok());
+        assert_eq!(out["count"]["value"], json!(want), "{tf:?}");
+    }
 }
 
 #[test]
