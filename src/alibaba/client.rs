@@ -6,6 +6,7 @@
 //! failures that a new connection can fix. Backoff is exponential with full jitter, so many
 //! throttled pages do not come back in lockstep.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -381,30 +382,16 @@ impl DbsClient {
         let params = query_params(query);
         let label = query.label.as_deref().unwrap_or("-");
         let started = Instant::now();
-        let pages = std::sync::atomic::AtomicU64::new(0);
-        let jobs = std::sync::atomic::AtomicU64::new(0);
-        let bytes = std::sync::atomic::AtomicU64::new(0);
+        // Progress, for a deadline's error to say how far the read got.
+        let pages = AtomicU64::new(0);
+        let jobs = AtomicU64::new(0);
         let fetch = |page_num: i64| {
             let page = self.fetch_page(&params, label, page_num, page_size);
-            let (pages, jobs, bytes) = (&pages, &jobs, &bytes);
+            let (pages, jobs) = (&pages, &jobs);
             async move {
-                // Counted as each page arrives, not when its turn in API order comes: pages
-                // that finished early wait in the reassembly buffer and must not pile up.
-                if bytes.load(std::sync::atomic::Ordering::Relaxed) > paging::MAX_LISTING_BYTES {
-                    return Err(paging::too_many_bytes());
-                }
                 let page = page.await?;
-                let size = page.bytes as u64;
-                if bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size
-                    > paging::MAX_LISTING_BYTES
-                {
-                    return Err(paging::too_many_bytes());
-                }
-                pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                jobs.fetch_add(
-                    page.tasks.len() as u64,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
+                pages.fetch_add(1, Ordering::Relaxed);
+                jobs.fetch_add(page.tasks.len() as u64, Ordering::Relaxed);
                 Ok(page)
             }
         };
@@ -420,8 +407,8 @@ impl DbsClient {
             () = cancel.cancelled() => Err(ClientError::Cancelled),
             () = deadline => Err(ClientError::DeadlineExceeded {
                 elapsed: started.elapsed(),
-                pages: pages.load(std::sync::atomic::Ordering::Relaxed),
-                jobs: jobs.load(std::sync::atomic::Ordering::Relaxed),
+                pages: pages.load(Ordering::Relaxed),
+                jobs: jobs.load(Ordering::Relaxed),
             }),
             result = work => result,
         }?;
@@ -566,11 +553,11 @@ impl DbsClient {
                 attempts: 1,
             });
         }
-        let response_retry_after = response
+        let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .and_then(|v| parse_retry_after(v, time::OffsetDateTime::now_utc()));
         let content_type = response
             .headers()
             .get("content-type")
@@ -582,8 +569,6 @@ impl DbsClient {
             Err(e) if status == 429 => {
                 // Too many requests, whatever became of the body.
                 drop(e);
-                let retry_after = response_retry_after
-                    .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
                 permit.throttled(retry_after);
                 log_attempt(Some(status), header_request_id.as_deref());
                 let mut api = ApiError::too_many_requests(header_request_id);
@@ -604,8 +589,6 @@ impl DbsClient {
                 });
             }
         };
-        let retry_after = response_retry_after
-            .and_then(|v| parse_retry_after(&v, time::OffsetDateTime::now_utc()));
         let mut result = interpret(
             status,
             &content_type,

@@ -111,7 +111,7 @@ impl Budget {
         Ok(())
     }
 
-    /// An attempt that started at `sent_at` is over, whatever its outcome.
+    /// An attempt is over, whatever its outcome.
     pub(crate) fn finish(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
     }

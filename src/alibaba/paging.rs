@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::stream::{self, StreamExt};
 
@@ -56,7 +57,7 @@ fn beyond(bound: &'static str, detail: String) -> ClientError {
 }
 
 /// The error for a listing past [`MAX_LISTING_BYTES`].
-pub(crate) fn too_many_bytes() -> ClientError {
+fn too_many_bytes() -> ClientError {
     beyond(
         "bytes",
         format!(
@@ -74,7 +75,7 @@ pub(crate) fn too_many_bytes() -> ClientError {
 /// back empty before the last ends the read as incomplete; without totals, reading stops at the
 /// first short page. Jobs and bytes are bounded by [`MAX_JOBS`] and [`MAX_LISTING_BYTES`].
 async fn read_once<F, Fut>(
-    fetch: &F,
+    fetch_page: &F,
     page_size: u32,
     max_concurrency: usize,
 ) -> Result<Result<Vec<RestoreTask>, String>, ClientError>
@@ -82,6 +83,25 @@ where
     F: Fn(i64) -> Fut,
     Fut: Future<Output = Result<Page, ClientError>>,
 {
+    // Answer bytes are counted as each page arrives, not when its turn in API order comes:
+    // pages that finished early wait in the reassembly buffer and must not pile up past the
+    // bound; once it is passed, no further request is sent.
+    let bytes = AtomicU64::new(0);
+    let fetch = |page_num: i64| {
+        let page = fetch_page(page_num);
+        let bytes = &bytes;
+        async move {
+            if bytes.load(Ordering::Relaxed) > MAX_LISTING_BYTES {
+                return Err(too_many_bytes());
+            }
+            let page = page.await?;
+            let size = page.bytes as u64;
+            if bytes.fetch_add(size, Ordering::Relaxed) + size > MAX_LISTING_BYTES {
+                return Err(too_many_bytes());
+            }
+            Ok(page)
+        }
+    };
     let first = fetch(0).await?;
     let base = match first.page_num {
         None | Some(0) => 0,
@@ -142,7 +162,7 @@ where
         Some(count) => {
             let numbers = (1..count).map(|i| base + i);
             let mut pages = stream::iter(numbers)
-                .map(fetch)
+                .map(&fetch)
                 .buffered(max_concurrency.max(1));
             let mut number = base;
             while let Some(page) = pages.next().await {
@@ -224,16 +244,11 @@ where
 struct Collector {
     ids: HashSet<String>,
     tasks: Vec<RestoreTask>,
-    bytes: u64,
 }
 
 impl Collector {
-    /// Adds a page within the job and byte bounds; returns how many tasks were new.
+    /// Adds a page within the job bound; returns how many tasks were new.
     fn add(&mut self, page: Page) -> Result<usize, ClientError> {
-        self.bytes += page.bytes as u64;
-        if self.bytes > MAX_LISTING_BYTES {
-            return Err(too_many_bytes());
-        }
         let before = self.tasks.len();
         for task in page.tasks {
             let new = match &task.restore_task_id {

@@ -118,9 +118,15 @@ impl Service {
         let number = self.requests.fetch_add(1, Ordering::SeqCst);
         let in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(in_flight, Ordering::SeqCst);
-        let outcome = self.handle_counted(request, number, in_flight).await;
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        outcome
+        // Released on drop: a client that hangs up drops this future mid-way.
+        struct Leaving<'a>(&'a AtomicU64);
+        impl Drop for Leaving<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _leaving = Leaving(&self.in_flight);
+        self.handle_counted(request, number, in_flight).await
     }
 
     async fn handle_counted(&self, request: Request, number: u64, in_flight: u64) -> Outcome {

@@ -119,19 +119,7 @@ fn render_groups(
             if let Some(inner) = a.ty.inner() {
                 let path = format!("{prefix}{}", a.name);
                 let _ = write!(line, " (see [below for nested schema](#{}))", anchor(&path));
-                // Fields of plain objects are only ever read: Terraform
-                // computes or the provider fills them with the object.
-                let inner = match a.ty {
-                    AttributeType::Objects { .. } => inner
-                        .iter()
-                        .map(|f| Attribute {
-                            mode: Mode::Computed,
-                            ..f.clone()
-                        })
-                        .collect(),
-                    _ => inner.to_vec(),
-                };
-                nested.insert(0, (path, inner));
+                nested.insert(0, (path, inner.to_vec()));
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value as Json;
-use terraform_provider_dbs::alibaba::signing::{canonical_query, percent_encode, string_to_sign};
+use terraform_provider_dbs::alibaba::signing::{canonical_query, string_to_sign};
 use terraform_provider_dbs::emulator::{EmulatorConfig, TaskSource};
 use terraform_provider_dbs::plugin::wire::tfplugin6::{
     self as wire, provider_client::ProviderClient,
@@ -27,6 +27,7 @@ use crate::common::plugin::{
 };
 use crate::common::recorder::Recorder;
 use crate::common::release::release_binary;
+use crate::common::secrets::spellings;
 use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 const ACCESS_KEY: &str = "LTAI5tSecurityTestKeyId";
@@ -95,14 +96,6 @@ fn traced_workspace(tf: Tf, source: Source, endpoint: &str, secret: &str) -> Wor
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
             .env("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN),
     }
-}
-
-/// Every way a value could show up: as is, form-encoded, and encoded twice
-/// (inside an encoded string-to-sign).
-fn spellings(value: &str) -> [String; 3] {
-    let once = percent_encode(value);
-    let twice = percent_encode(&once);
-    [value.to_string(), once, twice]
 }
 
 /// Everything a user or a CI log could see after a run.

@@ -13,7 +13,6 @@
 
 use std::time::{Duration, Instant};
 
-use terraform_provider_dbs::alibaba::signing::percent_encode;
 use terraform_provider_dbs::emulator::{EmulatorConfig, Faults, Hostile, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
@@ -21,6 +20,7 @@ use crate::common::fixture::fixture_tasks;
 use crate::common::plugin::provider_binary;
 use crate::common::process::{peak_rss_kib, providers_below, Background};
 use crate::common::recorder::Recorder;
+use crate::common::secrets::spellings;
 use crate::common::terraform::{outputs, Tf, Workspace};
 
 const ACCESS_KEY: &str = "hostile-access-key";
@@ -72,19 +72,6 @@ fn emulator(mode: Hostile) -> RunningEmulator {
         },
         ..EmulatorConfig::default()
     })
-}
-
-/// Every spelling a secret could be shown in.
-fn spellings(value: &str) -> Vec<String> {
-    use base64::Engine as _;
-    let once = percent_encode(value);
-    vec![
-        value.to_string(),
-        once.clone(),
-        percent_encode(&once),
-        value.replace('/', "\\/"),
-        base64::engine::general_purpose::STANDARD.encode(value),
-    ]
 }
 
 fn run(mode: Hostile, expected: Outcome) -> Row {

@@ -5,14 +5,11 @@ use sha2::{Digest, Sha256};
 
 use super::mapping::{task_value, JsonView};
 use super::output_file::JsonArrayFile;
-use std::time::Duration;
-
-use super::schema::{task_type, DEFAULT_READ_TIMEOUT, MAX_PAGE_SIZE};
+use super::schema::{task_type, MAX_PAGE_SIZE};
 use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
 use crate::plugin::cty::{ListEncoder, Value};
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics, TERRAFORM_MAX_MESSAGE_BYTES};
 use crate::provider::args::{self, Arg};
-use crate::provider::duration::parse_duration;
 use crate::provider::errors::client_error_diagnostic;
 use crate::provider::time_format::parse_rfc3339_ms;
 
@@ -106,21 +103,7 @@ pub(crate) async fn read(
 ) -> Result<(Value, Diagnostics), Diagnostics> {
     let mut arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
     let (timeout, timeout_text) =
-        match super::validate::read_timeout(config).map_err(Diagnostics::from)? {
-            Some(t) => (
-                t,
-                config
-                    .attr("timeouts")
-                    .attr("read")
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
-            None => (
-                parse_duration(DEFAULT_READ_TIMEOUT).unwrap_or(Duration::from_secs(600)),
-                format!("{DEFAULT_READ_TIMEOUT} (the default)"),
-            ),
-        };
+        super::validate::read_timeout(config).map_err(Diagnostics::from)?;
     arguments.query.deadline = Some(std::time::Instant::now() + timeout);
     // Twenty instances may read at once through one client: every API log
     // line says which one it serves (the query id, plus the plan if any).

@@ -4,7 +4,7 @@
 
 use regex::Regex;
 
-use super::schema::{DOCUMENTED_STATUSES, MAX_PAGE_SIZE};
+use super::schema::{DEFAULT_READ_TIMEOUT, DOCUMENTED_STATUSES, MAX_PAGE_SIZE};
 use crate::plugin::cty::Value;
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
@@ -121,20 +121,26 @@ fn name_regex(config: &Value) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `timeouts.read`, when set and known.
-pub(crate) fn read_timeout(config: &Value) -> Result<Option<std::time::Duration>, Diagnostic> {
+/// `timeouts.read`, or the default when it is not set (or not known yet): the duration, and
+/// how a message should name it.
+pub(crate) fn read_timeout(config: &Value) -> Result<(std::time::Duration, String), Diagnostic> {
     let value = config.attr("timeouts").attr("read");
     let at = || AttributePath::root("timeouts").attribute("read");
-    if value.is_null() || value.is_unknown() {
-        return Ok(None);
-    }
-    let Some(text) = value.as_str() else {
-        return Err(
-            Diagnostic::error("Invalid timeouts.read", "`read` must be a string.").at(at()),
-        );
+    let (text, shown) = if value.is_null() || value.is_unknown() {
+        (
+            DEFAULT_READ_TIMEOUT,
+            format!("{DEFAULT_READ_TIMEOUT} (the default)"),
+        )
+    } else {
+        let Some(text) = value.as_str() else {
+            return Err(
+                Diagnostic::error("Invalid timeouts.read", "`read` must be a string.").at(at()),
+            );
+        };
+        (text, text.to_string())
     };
     parse_duration(text)
-        .map(Some)
+        .map(|duration| (duration, shown))
         .map_err(|e| Diagnostic::error("Invalid timeouts.read", e).at(at()))
 }
 

@@ -9,5 +9,6 @@ pub mod plugin;
 pub mod process;
 pub mod recorder;
 pub mod release;
+pub mod secrets;
 pub mod signing_fixtures;
 pub mod terraform;
