@@ -83,8 +83,10 @@ fi
 # Terraform runs in Alpine, distroless and scratch images: a binary that
 # needs glibc's loader would fail there with "no such file or directory".
 if [[ $os == linux ]] && command -v ldd >/dev/null 2>&1; then
-    if ldd "$binary" 2>&1 | grep -q '=>\|ld-linux'; then
-        dbs_die "$binary is dynamically linked ($(ldd "$binary" 2>&1 | tr '\n' ' ')); build it with the target and rustflags of .cargo/config.toml (static-pie)"
+    # Captured first: `ldd | grep -q` under pipefail fails whenever grep exits before ldd.
+    libraries=$(ldd "$binary" 2>&1 || true)
+    if [[ $libraries == *"=>"* || $libraries == *ld-linux* ]]; then
+        dbs_die "$binary is dynamically linked ($(tr '\n' ' ' <<<"$libraries")); build it with the target and rustflags of .cargo/config.toml (static-pie)"
     fi
 fi
 # A stale binary from another version must not be shipped under this name.
