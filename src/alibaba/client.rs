@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::body::{self, BodyError};
-use super::credentials::{new_nonce, Credentials};
+use super::credentials::{new_nonce, CredentialError, CredentialProvider};
 use super::endpoint::resolve_endpoint;
 use super::error::{is_retryable_status, parse_retry_after, ApiError};
 use super::limiter::AdaptiveLimiter;
@@ -46,8 +46,9 @@ pub struct ClientConfig {
     pub endpoint: String,
     /// Sent as `RegionId`.
     pub region: String,
-    /// Signing credentials (`Debug` redacts them).
-    pub credentials: Credentials,
+    /// Where signing credentials come from; renewed before they expire (`Debug` shows only
+    /// the source). `Credentials` converts into fixed keys.
+    pub credentials: CredentialProvider,
     /// Retries of retryable failures per request (so at most `max_retries + 1` attempts).
     pub max_retries: u32,
     /// Timeout of each attempt, connect to last byte.
@@ -64,12 +65,12 @@ impl ClientConfig {
     pub fn new(
         endpoint: impl Into<String>,
         region: impl Into<String>,
-        credentials: Credentials,
+        credentials: impl Into<CredentialProvider>,
     ) -> Self {
         ClientConfig {
             endpoint: endpoint.into(),
             region: region.into(),
-            credentials,
+            credentials: credentials.into(),
             max_retries: DEFAULT_MAX_RETRIES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
@@ -181,6 +182,9 @@ pub enum ClientError {
     /// The client configuration is unusable.
     #[error("invalid DBS client configuration: {0}")]
     InvalidConfig(String),
+    /// No credential to sign with (a renewal failed and the last one expired).
+    #[error("cannot renew the Alibaba Cloud credentials: {0}")]
+    Credentials(#[from] CredentialError),
     /// HTTPS cannot be verified: no CA certificates on this machine.
     #[error(transparent)]
     NoCaCertificates(#[from] trust_store::NoCaCertificates),
@@ -299,8 +303,10 @@ impl DbsClient {
         if config.region.trim().is_empty() {
             return Err(ClientError::InvalidConfig("region is empty".to_owned()));
         }
-        if config.credentials.access_key_id.is_empty()
-            || config.credentials.access_key_secret.is_empty()
+        if config
+            .credentials
+            .fixed_keys()
+            .is_some_and(|keys| keys.access_key_id.is_empty() || keys.access_key_secret.is_empty())
         {
             return Err(ClientError::InvalidConfig(
                 "the access key id and secret must not be empty".to_owned(),
@@ -475,6 +481,8 @@ impl DbsClient {
         attempt: u32,
     ) -> Result<Page, ClientError> {
         let config = &self.inner.config;
+        // Credentials before the budget: a renewal must not hold a slot other requests could use.
+        let credentials = config.credentials.current().await?;
         // The shared budget first: the nonce and timestamp must be fresh when the request leaves.
         let permit = self.inner.limiter.acquire().await;
         let nonce = new_nonce();
@@ -483,21 +491,21 @@ impl DbsClient {
         all.push(("PageSize".to_owned(), page_size.to_string()));
         all.extend(signing::common_parameters(&signing::CommonParams {
             version: DBS_API_VERSION,
-            access_key_id: &config.credentials.access_key_id,
-            security_token: config.credentials.security_token.as_deref(),
+            access_key_id: &credentials.access_key_id,
+            security_token: credentials.security_token.as_deref(),
             region_id: Some(&config.region),
             nonce: &nonce,
             timestamp: time::OffsetDateTime::now_utc(),
         }));
-        let signed = signing::signed_parameters("POST", all, &config.credentials.access_key_secret);
+        let signed = signing::signed_parameters("POST", all, &credentials.access_key_secret);
         // What must never come back in anything we show, whatever the server quotes.
         let secrets = Secrets::new(
             signed
                 .iter()
                 .filter(|(k, _)| k == "Signature")
                 .map(|(_, v)| v.as_str())
-                .chain([config.credentials.access_key_secret.as_str()])
-                .chain(config.credentials.security_token.as_deref()),
+                .chain([credentials.access_key_secret.as_str()])
+                .chain(credentials.security_token.as_deref()),
         );
         let body = signing::encode_pairs(&signed);
 
@@ -798,6 +806,7 @@ fn has_reset(e: &reqwest::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alibaba::Credentials;
     use std::collections::HashSet;
 
     fn creds() -> Credentials {
@@ -1027,7 +1036,8 @@ mod tests {
                 credentials: Credentials {
                     access_key_secret: String::new(),
                     ..creds()
-                },
+                }
+                .into(),
                 ..ok.clone()
             },
         ];

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use crate::alibaba::credentials::{self, AssumeRoleSettings, CredentialProvider, OidcSettings};
 use crate::alibaba::{
-    resolve_credentials, resolve_endpoint, validate_override, ClientConfig, ClientError, DbsClient,
-    ExplicitCredentials, ResolveOptions,
+    resolve_endpoint, validate_override, ClientConfig, ClientError, DbsClient, ExplicitCredentials,
+    ResolveOptions,
 };
 use crate::plugin::cty::Value;
 use crate::plugin::{logging, AttributePath, Diagnostic, Diagnostics};
@@ -13,8 +14,30 @@ use crate::provider::args::{self, Arg};
 use crate::provider::errors::client_error_diagnostic;
 use crate::provider::schema::{
     DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, MAX_MAX_CONCURRENCY,
-    MAX_MAX_RETRIES, MAX_REQUEST_TIMEOUT,
+    MAX_MAX_RETRIES, MAX_REQUEST_TIMEOUT, SESSION_EXPIRATION_RANGE,
 };
+
+/// String arguments of the provider block; an empty one is a mistake, not "unset".
+const STRING_ARGUMENTS: [&str; 9] = [
+    "region",
+    "access_key",
+    "secret_key",
+    "security_token",
+    "profile",
+    "shared_credentials_file",
+    "ecs_role_name",
+    "credentials_uri",
+    "sts_endpoint",
+];
+const ASSUME_ROLE_STRINGS: [&str; 4] = ["role_arn", "session_name", "policy", "external_id"];
+const OIDC_STRINGS: [&str; 6] = [
+    "oidc_provider_arn",
+    "oidc_token_file",
+    "oidc_token",
+    "role_arn",
+    "role_session_name",
+    "policy",
+];
 
 /// Environment variables for the region, first set wins.
 pub const REGION_VARIABLES: [&str; 2] = ["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"];
@@ -64,28 +87,131 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         Ok(_) => {}
         Err(d) => diags.push(d),
     }
-    for name in [
-        "region",
-        "access_key",
-        "secret_key",
-        "security_token",
-        "profile",
+    for name in STRING_ARGUMENTS {
+        if let Some(d) = empty_string(config, name, AttributePath::root(name)) {
+            diags.push(d);
+        }
+    }
+    for (block, strings) in [
+        ("assume_role", &ASSUME_ROLE_STRINGS[..]),
+        ("assume_role_with_oidc", &OIDC_STRINGS[..]),
     ] {
-        if let Ok(Arg::Known(s)) = args::string(config, name) {
-            if s.trim().is_empty() {
+        let value = config.attr(block);
+        if value.is_null() || value.is_unknown() {
+            continue;
+        }
+        for name in strings {
+            if let Some(d) = empty_string(value, name, AttributePath::root(block).attribute(*name))
+            {
+                diags.push(d);
+            }
+        }
+        if let Err(d) = session_expiration(value, block) {
+            diags.push(d);
+        }
+        if let Ok(Arg::Known(policy)) = args::string(value, "policy") {
+            if serde_json::from_str::<serde_json::Value>(&policy).is_err() {
                 diags.push(
                     Diagnostic::error(
-                        format!("Empty {name}"),
-                        format!(
-                            "`{name}` is set to an empty string; remove it to use the fallbacks."
-                        ),
+                        "Invalid policy",
+                        "`policy` must be a RAM policy document in JSON.",
                     )
-                    .at(AttributePath::root(name)),
+                    .at(AttributePath::root(block).attribute("policy")),
                 );
             }
         }
     }
+    let oidc = config.attr("assume_role_with_oidc");
+    if !oidc.is_null() && !oidc.is_unknown() {
+        let set = |name| args::string(oidc, name).is_ok_and(|a| a.is_set());
+        if set("oidc_token") && set("oidc_token_file") {
+            diags.push(
+                Diagnostic::error(
+                    "Conflicting OIDC token settings",
+                    "Set `oidc_token` or `oidc_token_file`, not both.",
+                )
+                .at(AttributePath::root("assume_role_with_oidc").attribute("oidc_token")),
+            );
+        }
+    }
     diags
+}
+
+fn empty_string(config: &Value, name: &str, at: AttributePath) -> Option<Diagnostic> {
+    match args::string(config, name) {
+        Ok(Arg::Known(s)) if s.trim().is_empty() => Some(
+            Diagnostic::error(
+                format!("Empty {name}"),
+                format!("`{name}` is set to an empty string; remove it to use the fallbacks."),
+            )
+            .at(at),
+        ),
+        Ok(_) => None,
+        Err(d) => Some(d.at(at)),
+    }
+}
+
+/// `session_expiration` of a role block, checked against what STS accepts.
+fn session_expiration(block: &Value, block_name: &str) -> Result<Option<i64>, Diagnostic> {
+    let at = AttributePath::root(block_name).attribute("session_expiration");
+    match args::integer(block, "session_expiration").map_err(|d| d.at(at.clone()))? {
+        Arg::Known(n) if !SESSION_EXPIRATION_RANGE.contains(&n) => Err(Diagnostic::error(
+            "Invalid session_expiration",
+            format!(
+                "`session_expiration` must be between {} and {} seconds, got {n}.",
+                SESSION_EXPIRATION_RANGE.start(),
+                SESSION_EXPIRATION_RANGE.end()
+            ),
+        )
+        .at(at)),
+        other => Ok(other.known()),
+    }
+}
+
+/// The credential settings of the provider block.
+fn explicit_credentials(config: &Value) -> Result<ExplicitCredentials, Diagnostic> {
+    let nested = |block: &Value, block_name: &str, name: &str| {
+        args::string(block, name)
+            .map(Arg::known)
+            .map_err(|d| d.at(AttributePath::root(block_name).attribute(name)))
+    };
+    let assume_role = match config.attr("assume_role") {
+        v if v.is_null() || v.is_unknown() => None,
+        block => Some(AssumeRoleSettings {
+            role_arn: nested(block, "assume_role", "role_arn")?,
+            session_name: nested(block, "assume_role", "session_name")?,
+            policy: nested(block, "assume_role", "policy")?,
+            session_expiration: session_expiration(block, "assume_role")?,
+            external_id: nested(block, "assume_role", "external_id")?,
+        }),
+    };
+    let assume_role_with_oidc = match config.attr("assume_role_with_oidc") {
+        v if v.is_null() || v.is_unknown() => None,
+        block => {
+            let get = |name| nested(block, "assume_role_with_oidc", name);
+            Some(OidcSettings {
+                oidc_provider_arn: get("oidc_provider_arn")?,
+                oidc_token_file: get("oidc_token_file")?.map(Into::into),
+                oidc_token: get("oidc_token")?,
+                role_arn: get("role_arn")?,
+                role_session_name: get("role_session_name")?,
+                policy: get("policy")?,
+                session_expiration: session_expiration(block, "assume_role_with_oidc")?,
+            })
+        }
+    };
+    Ok(ExplicitCredentials {
+        access_key: known_string(config, "access_key")?,
+        secret_key: known_string(config, "secret_key")?,
+        security_token: known_string(config, "security_token")?,
+        profile: known_string(config, "profile")?,
+        shared_credentials_file: known_string(config, "shared_credentials_file")?.map(Into::into),
+        ecs_role_name: known_string(config, "ecs_role_name")?,
+        credentials_uri: known_string(config, "credentials_uri")?,
+        sts_endpoint: known_string(config, "sts_endpoint")?,
+        assume_role,
+        assume_role_with_oidc,
+    })
 }
 
 fn first_env(names: &[&str]) -> Option<String> {
@@ -105,18 +231,44 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         return Err(diags);
     }
     let one = |d: Diagnostic| Diagnostics::from(d);
+    let no_credentials = |e: credentials::CredentialError| {
+        one(Diagnostic::error(
+            "No usable Alibaba Cloud credentials",
+            e.to_string(),
+        ))
+    };
+
+    let explicit = explicit_credentials(config).map_err(one)?;
+    for secret in [&explicit.secret_key, &explicit.security_token]
+        .into_iter()
+        .chain(
+            explicit
+                .assume_role_with_oidc
+                .as_ref()
+                .map(|o| &o.oidc_token),
+        )
+        .flatten()
+    {
+        logging::redact(secret);
+    }
+    let options = ResolveOptions::from_process_env();
+    let plan = credentials::plan(&explicit, &options).map_err(no_credentials)?;
+
     let region = match known_string(config, "region").map_err(one)? {
         Some(r) => r,
-        None => first_env(&REGION_VARIABLES).ok_or_else(|| {
-            one(Diagnostic::error(
-                "Missing region",
-                format!(
-                    "Set `region` in the provider block, or one of the environment variables {}.",
-                    REGION_VARIABLES.join(", ")
-                ),
-            )
-            .at(AttributePath::root("region")))
-        })?,
+        None => first_env(&REGION_VARIABLES)
+            .or_else(|| plan.region.clone())
+            .ok_or_else(|| {
+                one(Diagnostic::error(
+                    "Missing region",
+                    format!(
+                        "Set `region` in the provider block, one of the environment variables {}, \
+                         or `region_id` in the aliyun CLI profile.",
+                        REGION_VARIABLES.join(", ")
+                    ),
+                )
+                .at(AttributePath::root("region")))
+            })?,
     };
     let endpoint_override = match known_string(config, "endpoint").map_err(one)? {
         Some(e) => Some(e),
@@ -127,34 +279,11 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
             .at(AttributePath::root("endpoint")))
     })?;
 
-    let explicit = ExplicitCredentials {
-        access_key: known_string(config, "access_key").map_err(one)?,
-        secret_key: known_string(config, "secret_key").map_err(one)?,
-        security_token: known_string(config, "security_token").map_err(one)?,
-        profile: known_string(config, "profile").map_err(one)?,
-        shared_credentials_file: known_string(config, "shared_credentials_file")
-            .map_err(one)?
-            .map(Into::into),
-    };
-    for secret in [&explicit.secret_key, &explicit.security_token]
-        .into_iter()
-        .flatten()
-    {
-        logging::redact(secret);
-    }
-    let options = ResolveOptions::from_process_env();
-    let credentials = resolve_credentials(&explicit, &options)
-        .await
-        .map_err(|e| {
-            one(Diagnostic::error(
-                "No usable Alibaba Cloud credentials",
-                e.to_string(),
-            ))
-        })?;
-    logging::redact(&credentials.access_key_secret);
-    if let Some(token) = &credentials.security_token {
-        logging::redact(token);
-    }
+    let source = plan.source.clone();
+    let credentials = CredentialProvider::new(plan, options).with_secret_hook(logging::redact);
+    // Fetched once now, so a credential that cannot be had fails here, not in the first read.
+    credentials.current().await.map_err(no_credentials)?;
+    log::info!("Alibaba Cloud credentials from {source}");
 
     let [retries, timeout, concurrency] = tuning(config);
     let pick = |r: Result<Arg<i64>, Diagnostic>, default: i64| {

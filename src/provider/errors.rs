@@ -56,6 +56,11 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
             "No CA certificates to verify HTTPS".to_string(),
             "The provider verifies every HTTPS certificate and found nothing to verify against.",
         ),
+        ClientError::Credentials(_) => (
+            "Alibaba Cloud credentials expired".to_string(),
+            "The temporary credentials ran out and could not be renewed; nothing was returned \
+             rather than a partial list. Check the credential source named above.",
+        ),
         ClientError::InvalidConfig(_) | ClientError::InvalidQuery(_) => (
             "Invalid DBS request".to_string(),
             "Check the provider and data source arguments.",

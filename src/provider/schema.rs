@@ -2,7 +2,7 @@
 
 use crate::alibaba::client;
 use crate::plugin::cty::CtyType;
-use crate::plugin::{Attribute, Schema};
+use crate::plugin::{Attribute, NestedBlock, Schema};
 
 /// Defaults applied when the block leaves them out: the API client's own,
 /// so the schema's descriptions and the client cannot disagree.
@@ -18,44 +18,78 @@ pub const MAX_REQUEST_TIMEOUT: i64 = 600;
 /// Pages in flight.
 pub const MAX_MAX_CONCURRENCY: i64 = 32;
 
+/// Seconds STS accepts for a session.
+pub const SESSION_EXPIRATION_RANGE: std::ops::RangeInclusive<i64> = 900..=43200;
+
 pub(crate) fn schema() -> Schema {
     use CtyType::{Number, String};
     Schema::new(
         "The `dbs` provider reads Alibaba Cloud Database Backup Service (DBS) data. Credentials \
-         and region follow the alicloud provider's conventions: explicit arguments first, then \
-         environment variables, then a profile of the aliyun CLI configuration file.",
+         and region follow the alicloud provider's conventions: the provider block, then the \
+         key variables, OIDC, a credentials URI, the instance role and a profile of the aliyun \
+         CLI configuration file, with `assume_role` on top (see the Credentials section).",
         vec![
             Attribute::optional("region", String).description(
                 "Region of the DBS API, e.g. `cn-hangzhou`. Falls back to `ALICLOUD_REGION`, then \
-                 `ALIBABA_CLOUD_REGION`. Required after fallbacks; it picks the endpoint.",
+                 `ALIBABA_CLOUD_REGION`, then the profile's `region_id`. Required after \
+                 fallbacks; it picks the endpoint.",
             ),
             Attribute::optional("access_key", String)
                 .sensitive()
                 .description(
-                    "AccessKey ID. Falls back to `ALICLOUD_ACCESS_KEY`, then \
-                 `ALIBABA_CLOUD_ACCESS_KEY_ID`, then the profile.",
+                    "AccessKey ID. With `secret_key` (and `security_token`) it is the first \
+                     source of the chain; a key pair is never completed from elsewhere. \
+                     Otherwise the variable families `ALICLOUD_ACCESS_KEY`, \
+                     `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABACLOUD_ACCESS_KEY_ID` are read, \
+                     one family at a time.",
                 ),
             Attribute::optional("secret_key", String)
                 .sensitive()
                 .description(
-                    "AccessKey secret. Falls back to `ALICLOUD_SECRET_KEY`, then \
-                 `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, then the profile.",
+                    "AccessKey secret, with `access_key`. Variables: `ALICLOUD_SECRET_KEY`, \
+                     `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABACLOUD_ACCESS_KEY_SECRET`.",
                 ),
             Attribute::optional("security_token", String)
                 .sensitive()
                 .description(
-                    "STS security token, sent as `SecurityToken`. Falls back to \
-                 `ALICLOUD_SECURITY_TOKEN`, then `ALIBABA_CLOUD_SECURITY_TOKEN`.",
+                    "STS security token, sent as `SecurityToken`; only ever sent with the keys of \
+                     its own source (`ALICLOUD_SECURITY_TOKEN`, `ALIBABA_CLOUD_SECURITY_TOKEN`, \
+                     `ALIBABACLOUD_SECURITY_TOKEN` go with their family's keys).",
                 ),
             Attribute::optional("profile", String).description(
-                "Profile of the aliyun CLI configuration file to use (modes `AK`, `StsToken`, \
-                 `RamRoleArn`, `EcsRamRole`). Falls back to `ALICLOUD_PROFILE`, then \
-                 `ALIBABA_CLOUD_PROFILE`, then the file's `current` profile.",
+                "Profile of the aliyun CLI configuration file (modes `AK`, `StsToken`, \
+                 `RamRoleArn`, `ChainableRamRoleArn`, `EcsRamRole`, `OIDC`, `CredentialsURI`, \
+                 `External`), or a section of the official library's INI file when no CLI \
+                 profile is configured. Falls back to `ALICLOUD_PROFILE`, then \
+                 `ALIBABA_CLOUD_PROFILE`, then the file's `current` profile. \
+                 `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` skips the CLI file.",
             ),
             Attribute::optional("shared_credentials_file", String).description(
-                "Path of the aliyun CLI configuration file. Falls back to \
-                 `ALICLOUD_SHARED_CREDENTIALS_FILE`, then `ALIBABA_CLOUD_CREDENTIALS_FILE`; \
-                 default `~/.aliyun/config.json`.",
+                "Path of the aliyun CLI configuration file (JSON). Falls back to \
+                 `ALICLOUD_SHARED_CREDENTIALS_FILE`, then `ALIBABA_CLOUD_CREDENTIALS_FILE` when \
+                 that holds JSON; default `~/.aliyun/config.json`. An INI \
+                 `ALIBABA_CLOUD_CREDENTIALS_FILE` (default `~/.alibabacloud/credentials.ini`) is \
+                 read only when no CLI profile is configured.",
+            ),
+            Attribute::optional("ecs_role_name", String).description(
+                "RAM role of this ECS instance, read from instance metadata (hardened mode \
+                 first: a session token, then plain GETs unless \
+                 `ALIBABA_CLOUD_IMDSV1_DISABLED=true`). Falls back to `ALICLOUD_ECS_ROLE_NAME`, \
+                 then `ALIBABA_CLOUD_ECS_METADATA`. Instance metadata is never asked unless this \
+                 or a profile says so; `DBS_ECS_METADATA_ENDPOINT` overrides its address.",
+            ),
+            Attribute::optional("credentials_uri", String).description(
+                "A URL that answers temporary credentials as JSON (`Code`, `AccessKeyId`, \
+                 `AccessKeySecret`, `SecurityToken`, `Expiration`). Falls back to \
+                 `ALICLOUD_CREDENTIALS_URI`, then `ALIBABA_CLOUD_CREDENTIALS_URI`.",
+            ),
+            Attribute::optional("sts_endpoint", String).description(
+                "STS host (HTTPS) or URL (`http://` only for loopback) for `assume_role`, \
+                 `assume_role_with_oidc` and role profiles. Falls back to \
+                 `ALICLOUD_STS_ENDPOINT`, then `ALIBABA_CLOUD_STS_ENDPOINT`; else a profile's \
+                 `sts_region` or `ALIBABA_CLOUD_STS_REGION` gives `sts.<region>.aliyuncs.com` \
+                 (`sts-vpc.` with `enable_vpc` or `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`); \
+                 default `sts.aliyuncs.com`.",
             ),
             Attribute::optional("endpoint", String).description(
                 "URL of the DBS API, overriding the region's endpoint (for example a local \
@@ -77,6 +111,61 @@ pub(crate) fn schema() -> Schema {
             )),
         ],
     )
+    .with_block(NestedBlock::single(
+        "assume_role",
+        "Assume a RAM role (STS `AssumeRole`) with whatever credential the chain found, and use \
+         the role's temporary credentials, renewed before they expire. Without the block, \
+         `ALICLOUD_ASSUME_ROLE_ARN` (or `ALIBABA_CLOUD_ROLE_ARN` when no OIDC variable is set) \
+         assumes that role with the defaults below.",
+        vec![
+            Attribute::optional("role_arn", String).description(
+                "ARN of the role, e.g. `acs:ram::123456789012:role/dbs-reader`. Falls back to \
+                 `ALICLOUD_ASSUME_ROLE_ARN`, then `ALIBABA_CLOUD_ROLE_ARN`.",
+            ),
+            Attribute::optional("session_name", String).description(
+                "Session name shown in ActionTrail. Default `terraform-provider-dbs`.",
+            ),
+            Attribute::optional("policy", String).description(
+                "A RAM policy (JSON) that narrows the session's rights below the role's.",
+            ),
+            Attribute::optional("session_expiration", Number).description(
+                "Lifetime of the session in seconds, 900 to 43200 (and at most the role's \
+                 maximum). Default 3600.",
+            ),
+            Attribute::optional("external_id", String)
+                .description("External ID the role's trust policy requires, if any."),
+        ],
+    ))
+    .with_block(NestedBlock::single(
+        "assume_role_with_oidc",
+        "Assume a RAM role with an OIDC token (STS `AssumeRoleWithOIDC`, as RRSA on ACK and \
+         OIDC-federated CI do). It needs no access key, so it replaces the rest of the chain; \
+         `assume_role` still applies on top. Each attribute falls back to the variable RRSA \
+         sets.",
+        vec![
+            Attribute::optional("oidc_provider_arn", String).description(
+                "ARN of the OIDC identity provider. Falls back to \
+                 `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.",
+            ),
+            Attribute::optional("oidc_token_file", String).description(
+                "File holding the OIDC token, read again at every renewal (it rotates). Falls \
+                 back to `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.",
+            ),
+            Attribute::optional("oidc_token", String)
+                .sensitive()
+                .description("The OIDC token itself, instead of `oidc_token_file`."),
+            Attribute::optional("role_arn", String)
+                .description("ARN of the role. Falls back to `ALIBABA_CLOUD_ROLE_ARN`."),
+            Attribute::optional("role_session_name", String).description(
+                "Session name. Falls back to `ALIBABA_CLOUD_ROLE_SESSION_NAME`; default \
+                 `terraform-provider-dbs`.",
+            ),
+            Attribute::optional("policy", String)
+                .description("A RAM policy (JSON) that narrows the session's rights."),
+            Attribute::optional("session_expiration", Number)
+                .description("Lifetime of the session in seconds, 900 to 43200. Default 3600."),
+        ],
+    ))
 }
 
 #[cfg(test)]
@@ -91,6 +180,15 @@ mod tests {
                 "access_key" | "secret_key" | "security_token"
             );
             assert_eq!(a.sensitive, secret, "{}", a.name);
+        }
+        let oidc = s
+            .block
+            .blocks
+            .iter()
+            .find(|b| b.type_name == "assume_role_with_oidc")
+            .unwrap();
+        for a in &oidc.block.attributes {
+            assert_eq!(a.sensitive, a.name == "oidc_token", "{}", a.name);
         }
     }
 }

@@ -174,9 +174,15 @@ fn options(
         shared_credentials_file: Some(file.to_owned()),
         ..ExplicitCredentials::default()
     };
+    let env = [
+        ("ALICLOUD_STS_ENDPOINT", sts),
+        ("DBS_ECS_METADATA_ENDPOINT", metadata),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+    .collect();
     let opts = ResolveOptions {
-        sts_endpoint: sts.map(str::to_owned),
-        metadata_endpoint: metadata.map(str::to_owned),
+        env,
         ..ResolveOptions::default()
     };
     (explicit, opts)
@@ -236,7 +242,7 @@ async fn ram_role_arn_failure_names_code_and_request_id() {
     );
     let (explicit, opts) = options(&file, Some(&server.url), None);
     let err = resolve_credentials(&explicit, &opts).await.unwrap_err();
-    assert!(matches!(err, CredentialError::AssumeRole { .. }), "{err}");
+    assert!(matches!(err, CredentialError::Sts { .. }), "{err}");
     let text = err.to_string();
     for part in ["NoPermission", "STS-RID-403", "HTTP 403", "role/other"] {
         assert!(text.contains(part), "{part} not in {text}");
@@ -352,7 +358,7 @@ async fn assumed_role_credentials_work_against_the_emulator() {
     let creds = resolve_credentials(&explicit, &opts).await.unwrap();
 
     let c = support::client(ClientConfig {
-        credentials: creds,
+        credentials: creds.into(),
         ..support::config(&emu.url())
     });
     assert_eq!(support::list(&c, 10).await.unwrap().len(), 42);

@@ -192,13 +192,21 @@ async fn auth_signature_and_parameter_errors_are_not_retried() {
     let query = RestoreTaskQuery::default();
 
     let mut wrong_secret = config(&url);
-    wrong_secret.credentials.access_key_secret = "not-the-secret".into();
+    wrong_secret.credentials = Credentials {
+        access_key_secret: "not-the-secret".into(),
+        ..support::emulator_credentials()
+    }
+    .into();
     let err = not_retried(&emu, wrong_secret, query.clone()).await;
     assert_eq!(api_code(&err), "SignatureDoesNotMatch");
     assert!(!err.to_string().contains("not-the-secret"));
 
     let mut unknown_key = config(&url);
-    unknown_key.credentials.access_key_id = "nobody".into();
+    unknown_key.credentials = Credentials {
+        access_key_id: "nobody".into(),
+        ..support::emulator_credentials()
+    }
+    .into();
     let err = not_retried(&emu, unknown_key, query.clone()).await;
     assert!(api_code(&err).starts_with("InvalidAccessKeyId"), "{err}");
 
@@ -225,7 +233,8 @@ async fn security_token_is_sent_and_checked() {
         credentials: Credentials {
             security_token: Some("sts-token".into()),
             ..support::emulator_credentials()
-        },
+        }
+        .into(),
         ..config(&emu.url())
     };
     assert_eq!(list(&client(with_token), 10).await.unwrap().len(), 5);

@@ -183,8 +183,13 @@ fn profile_file_parser_never_panics() {
     let options = ResolveOptions {
         // Remote modes would call STS or the metadata service: point both at
         // a closed loopback port so they fail fast and never leave the machine.
-        sts_endpoint: Some("http://127.0.0.1:9".into()),
-        metadata_endpoint: Some("http://127.0.0.1:9".into()),
+        env: [
+            ("ALICLOUD_STS_ENDPOINT", "http://127.0.0.1:9"),
+            ("DBS_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
         http_timeout: std::time::Duration::from_millis(200),
         ..ResolveOptions::default()
     };

@@ -1,38 +1,41 @@
-//! Where the access key comes from: explicit provider attributes, then the environment, then a
-//! profile of the aliyun CLI config file (the order the README's Credentials section gives).
+//! Where the signing key comes from: the provider block, the environment, OIDC, a credentials
+//! URI, the instance role, a profile of the aliyun CLI file (or the official library's INI file),
+//! and then an assumed role on top (the order the README's Credentials section gives).
+//!
+//! Resolution happens in two steps. [`plan`] decides, without any network call, which source
+//! supplies the credential and what has to be done to get it (a [`Plan`]); half-set sources and
+//! bad settings fail here, naming the missing piece. [`CredentialProvider`] then carries out the
+//! plan and does it again before temporary credentials expire, so a long read never signs with
+//! an expired token.
 //!
 //! Everything the chain reads is passed in through [`ResolveOptions`] (an environment snapshot,
-//! the home directory, the STS and metadata endpoints), so every branch is testable without
-//! touching the real environment or the network. When nothing is found, the error lists every
-//! place that was looked at, because "no credentials" alone sends people guessing.
+//! the home directory), so every branch is testable without touching the real environment; every
+//! remote endpoint can be pointed at loopback through that environment.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod chain;
+pub mod env;
+mod external;
+mod http;
+mod ini;
+mod metadata;
+mod plan;
 mod profile;
-mod remote;
+mod refresh;
+mod sts;
+mod uri;
 
-pub(crate) use remote::new_nonce;
-pub use remote::{DEFAULT_METADATA_ENDPOINT, DEFAULT_STS_ENDPOINT};
+pub(crate) use http::new_nonce;
+pub use metadata::DEFAULT_METADATA_ENDPOINT;
+pub use plan::{Base, Plan, RoleToAssume};
+pub use refresh::{CredentialProvider, REFRESH_MARGIN};
+pub use sts::DEFAULT_STS_HOST;
 
-/// Env names for the access key id, first set wins.
-pub const ACCESS_KEY_ENV: [&str; 2] = ["ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"];
-/// Env names for the access key secret, first set wins.
-pub const SECRET_KEY_ENV: [&str; 2] = ["ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"];
-/// Env names for the STS security token, first set wins.
-pub const SECURITY_TOKEN_ENV: [&str; 2] =
-    ["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"];
-/// Env names for the aliyun CLI profile name, first set wins.
-pub const PROFILE_ENV: [&str; 2] = ["ALICLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE"];
-/// Env names for the aliyun CLI config file path, first set wins.
-pub const SHARED_CREDENTIALS_FILE_ENV: [&str; 2] = [
-    "ALICLOUD_SHARED_CREDENTIALS_FILE",
-    "ALIBABA_CLOUD_CREDENTIALS_FILE",
-];
-
-/// Static secrets resolved from the chain. `Debug` redacts the secret and the token.
+/// Static secrets to sign with. `Debug` redacts the secret and the token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// `AccessKeyId`.
@@ -56,35 +59,91 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// The `assume_role` block.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct AssumeRoleSettings {
+    /// `role_arn`; falls back to `ALICLOUD_ASSUME_ROLE_ARN` / `ALIBABA_CLOUD_ROLE_ARN`.
+    pub role_arn: Option<String>,
+    /// `session_name`.
+    pub session_name: Option<String>,
+    /// `policy`: a JSON policy that narrows the session's rights.
+    pub policy: Option<String>,
+    /// `session_expiration`, seconds (900..43200).
+    pub session_expiration: Option<i64>,
+    /// `external_id`.
+    pub external_id: Option<String>,
+}
+
+/// The `assume_role_with_oidc` block.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// `oidc_provider_arn`; falls back to `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.
+    pub oidc_provider_arn: Option<String>,
+    /// `oidc_token_file`; falls back to `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.
+    pub oidc_token_file: Option<PathBuf>,
+    /// `oidc_token`, the token itself.
+    pub oidc_token: Option<String>,
+    /// `role_arn`; falls back to `ALIBABA_CLOUD_ROLE_ARN`.
+    pub role_arn: Option<String>,
+    /// `role_session_name`; falls back to `ALIBABA_CLOUD_ROLE_SESSION_NAME`.
+    pub role_session_name: Option<String>,
+    /// `policy`.
+    pub policy: Option<String>,
+    /// `session_expiration`, seconds (900..43200).
+    pub session_expiration: Option<i64>,
+}
+
 /// What the user wrote in the provider block (all optional). Empty strings count as unset.
 #[derive(Default, Clone)]
 pub struct ExplicitCredentials {
-    /// `access_key` attribute.
+    /// `access_key`.
     pub access_key: Option<String>,
-    /// `secret_key` attribute.
+    /// `secret_key`.
     pub secret_key: Option<String>,
-    /// `security_token` attribute.
+    /// `security_token`.
     pub security_token: Option<String>,
-    /// `profile` attribute.
+    /// `profile`.
     pub profile: Option<String>,
-    /// `shared_credentials_file` attribute.
+    /// `shared_credentials_file`.
     pub shared_credentials_file: Option<PathBuf>,
+    /// `ecs_role_name`.
+    pub ecs_role_name: Option<String>,
+    /// `credentials_uri`.
+    pub credentials_uri: Option<String>,
+    /// `sts_endpoint`: a bare host (HTTPS) or a URL.
+    pub sts_endpoint: Option<String>,
+    /// The `assume_role` block.
+    pub assume_role: Option<AssumeRoleSettings>,
+    /// The `assume_role_with_oidc` block.
+    pub assume_role_with_oidc: Option<OidcSettings>,
+}
+
+fn redacted(value: &Option<String>) -> Option<&'static str> {
+    value.as_ref().map(|_| "<redacted>")
 }
 
 impl fmt::Debug for ExplicitCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExplicitCredentials")
             .field("access_key", &self.access_key)
-            .field(
-                "secret_key",
-                &self.secret_key.as_ref().map(|_| "<redacted>"),
-            )
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("security_token", &redacted(&self.security_token))
             .field("profile", &self.profile)
             .field("shared_credentials_file", &self.shared_credentials_file)
+            .field("ecs_role_name", &self.ecs_role_name)
+            .field(
+                "credentials_uri",
+                &self.credentials_uri.as_ref().map(|u| http::shown_url(u)),
+            )
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field(
+                "assume_role",
+                &self.assume_role.as_ref().map(|r| &r.role_arn),
+            )
+            .field(
+                "assume_role_with_oidc",
+                &self.assume_role_with_oidc.as_ref().map(|r| &r.role_arn),
+            )
             .finish()
     }
 }
@@ -94,13 +153,9 @@ impl fmt::Debug for ExplicitCredentials {
 pub struct ResolveOptions {
     /// Snapshot of the environment (tests pass their own).
     pub env: HashMap<String, String>,
-    /// Home directory, for `~/.aliyun/config.json`.
+    /// Home directory, for `~/.aliyun/config.json` and `~/.alibabacloud/credentials.ini`.
     pub home_dir: Option<PathBuf>,
-    /// Base URL of STS for `RamRoleArn` profiles; [`DEFAULT_STS_ENDPOINT`] when `None`.
-    pub sts_endpoint: Option<String>,
-    /// Base URL of the metadata service for `EcsRamRole`; [`DEFAULT_METADATA_ENDPOINT`] when `None`.
-    pub metadata_endpoint: Option<String>,
-    /// Timeout of each STS or metadata HTTP call.
+    /// Timeout of each STS, metadata or credentials URI call, and of an external process.
     pub http_timeout: Duration,
 }
 
@@ -110,8 +165,6 @@ impl Default for ResolveOptions {
         ResolveOptions {
             env: HashMap::new(),
             home_dir: None,
-            sts_endpoint: None,
-            metadata_endpoint: None,
             http_timeout: Duration::from_secs(10),
         }
     }
@@ -123,8 +176,6 @@ impl fmt::Debug for ResolveOptions {
         f.debug_struct("ResolveOptions")
             .field("env", &format_args!("<{} variables>", self.env.len()))
             .field("home_dir", &self.home_dir)
-            .field("sts_endpoint", &self.sts_endpoint)
-            .field("metadata_endpoint", &self.metadata_endpoint)
             .field("http_timeout", &self.http_timeout)
             .finish()
     }
@@ -148,24 +199,46 @@ impl ResolveOptions {
         }
     }
 
-    /// The first non-empty value among `names`, with the name it came from.
+    /// The value of `name` when set and not blank.
+    fn var(&self, name: &str) -> Option<String> {
+        self.env
+            .get(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.trim().to_owned())
+    }
+
+    /// The first set value among `names`, with the name it came from.
     fn first_env(&self, names: &[&'static str]) -> Option<(String, &'static str)> {
-        names.iter().find_map(|name| {
-            self.env
-                .get(*name)
-                .filter(|v| !v.is_empty())
-                .map(|v| (v.clone(), *name))
-        })
+        names
+            .iter()
+            .find_map(|name| self.var(name).map(|v| (v, *name)))
+    }
+
+    /// Whether `name` is set to `true` (any case).
+    fn flag(&self, name: &str) -> bool {
+        self.var(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 }
 
 /// One place the chain looked at; also tells where resolved credentials came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialSource {
-    /// A provider block attribute, e.g. `access_key`.
+    /// Provider block arguments, e.g. `access_key`.
     Attribute(&'static str),
     /// An environment variable.
     Environment(&'static str),
+    /// OIDC (`AssumeRoleWithOIDC`), from the block or the environment.
+    Oidc {
+        /// The role.
+        role_arn: String,
+        /// Where the settings came from, e.g. "environment".
+        from: &'static str,
+    },
+    /// A credentials URI (shown without its query, which may hold a token).
+    CredentialsUri(String),
+    /// The instance RAM role, read from instance metadata.
+    EcsRole(String),
     /// A profile of the aliyun CLI config file (`mode` when the profile was found).
     Profile {
         /// The config file.
@@ -175,12 +248,28 @@ pub enum CredentialSource {
         /// The profile's mode, when the profile was read.
         mode: Option<String>,
     },
-    /// The config file, when it could not be read (`reason` says why).
+    /// A section of the official library's INI credentials file.
+    IniProfile {
+        /// The file.
+        path: PathBuf,
+        /// The section.
+        profile: String,
+        /// Its `type`.
+        kind: String,
+    },
+    /// A file that could not serve (`reason` says why).
     ProfileFile {
-        /// The config file.
+        /// The file.
         path: PathBuf,
         /// E.g. "file not found".
         reason: String,
+    },
+    /// A role assumed (`assume_role`) with the credential of `base`.
+    AssumedRole {
+        /// The role.
+        role_arn: String,
+        /// Whose credential signed the `AssumeRole` call.
+        base: Box<CredentialSource>,
     },
 }
 
@@ -189,6 +278,11 @@ impl fmt::Display for CredentialSource {
         match self {
             CredentialSource::Attribute(name) => write!(f, "provider attribute `{name}`"),
             CredentialSource::Environment(name) => write!(f, "environment variable {name}"),
+            CredentialSource::Oidc { role_arn, from } => {
+                write!(f, "OIDC role {role_arn} ({from})")
+            }
+            CredentialSource::CredentialsUri(url) => write!(f, "credentials URI {url}"),
+            CredentialSource::EcsRole(role) => write!(f, "ECS instance RAM role {role:?}"),
             CredentialSource::Profile {
                 path,
                 profile,
@@ -197,14 +291,22 @@ impl fmt::Display for CredentialSource {
             CredentialSource::Profile { path, profile, .. } => {
                 write!(f, "profile {profile:?} in {}", path.display())
             }
+            CredentialSource::IniProfile {
+                path,
+                profile,
+                kind,
+            } => write!(f, "section [{profile}] (type {kind}) of {}", path.display()),
             CredentialSource::ProfileFile { path, reason } => {
-                write!(f, "aliyun CLI config file {} ({reason})", path.display())
+                write!(f, "{} ({reason})", path.display())
+            }
+            CredentialSource::AssumedRole { role_arn, base } => {
+                write!(f, "role {role_arn} assumed with {base}")
             }
         }
     }
 }
 
-/// Why no credentials could be resolved. Never carries a secret.
+/// Why no credentials could be had. Never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialError {
     /// Nothing anywhere.
@@ -213,24 +315,31 @@ pub enum CredentialError {
         /// Every place, in the order of the chain.
         looked_at: Vec<CredentialSource>,
     },
-    /// Half a key pair (or a token without keys): using it, or silently ignoring it, would both
-    /// surprise the user.
-    #[error("incomplete credentials: {found} is set ({}), but no {missing} was found; looked for it in: {}",
-        list(found_in), list(looked_at))]
+    /// A source that is only half set: using it, or silently skipping it, would both surprise.
+    #[error("incomplete credentials: {found} is set ({}), but {missing} is not{}",
+        list(found_in), if looked_at.is_empty() { String::new() } else { format!("; set {}", list(looked_at)) })]
     Partial {
         /// What was found, e.g. "an access key id".
         found: &'static str,
         /// Where it was found.
         found_in: Vec<CredentialSource>,
-        /// What is missing, e.g. "access key secret".
-        missing: &'static str,
-        /// Where the missing part was looked for.
+        /// What is missing, e.g. "its access key secret".
+        missing: String,
+        /// Where the missing part belongs.
         looked_at: Vec<CredentialSource>,
     },
+    /// A setting that cannot work, e.g. a session expiration out of range.
+    #[error("invalid {setting}: {reason}")]
+    Invalid {
+        /// The setting, e.g. "assume_role.session_expiration".
+        setting: String,
+        /// Why.
+        reason: String,
+    },
     /// The config file exists (or was named explicitly) but cannot be used.
-    #[error("cannot use the aliyun CLI config file {}: {reason}", path.display())]
+    #[error("cannot use the credentials file {}: {reason}", path.display())]
     ProfileFile {
-        /// The config file.
+        /// The file.
         path: PathBuf,
         /// What is wrong; never file content.
         reason: String,
@@ -239,27 +348,29 @@ pub enum CredentialError {
     #[error("profile {profile:?} is not in {} (profiles there: {})", path.display(),
         if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
     ProfileNotFound {
-        /// The config file.
+        /// The file.
         path: PathBuf,
         /// The profile looked for.
         profile: String,
         /// The profile names that are there.
         available: Vec<String>,
     },
-    /// A mode this provider does not implement.
-    #[error("profile {profile:?} in {} uses mode {mode:?}, which is not supported; use AK, StsToken, RamRoleArn or EcsRamRole", path.display())]
+    /// A mode this provider cannot use.
+    #[error("profile {profile:?} in {} uses mode {mode:?}: {hint}", path.display())]
     UnsupportedMode {
-        /// The config file.
+        /// The file.
         path: PathBuf,
         /// The profile.
         profile: String,
         /// Its mode.
         mode: String,
+        /// What to do instead.
+        hint: String,
     },
     /// The profile lacks a field its mode needs.
     #[error("profile {profile:?} (mode {mode}) in {} has no {field}", path.display())]
     IncompleteProfile {
-        /// The config file.
+        /// The file.
         path: PathBuf,
         /// The profile.
         profile: String,
@@ -268,9 +379,11 @@ pub enum CredentialError {
         /// The missing field, as spelled in the file.
         field: &'static str,
     },
-    /// STS `AssumeRole` failed.
-    #[error("STS AssumeRole of {role_arn} at {endpoint} failed: {detail}")]
-    AssumeRole {
+    /// STS (`AssumeRole` or `AssumeRoleWithOIDC`) failed.
+    #[error("STS {action} of {role_arn} at {endpoint} failed: {detail}")]
+    Sts {
+        /// `AssumeRole` or `AssumeRoleWithOIDC`.
+        action: &'static str,
         /// The role.
         role_arn: String,
         /// The STS base URL.
@@ -278,13 +391,39 @@ pub enum CredentialError {
         /// The API error (code, message, RequestId) or transport failure.
         detail: String,
     },
-    /// The ECS metadata service failed.
-    #[error("ECS instance metadata service at {endpoint} failed: {detail}")]
+    /// Instance metadata failed.
+    #[error("ECS instance metadata at {endpoint} failed: {detail}")]
     Metadata {
         /// The metadata base URL.
         endpoint: String,
         /// What went wrong.
         detail: String,
+    },
+    /// The credentials URI failed.
+    #[error("credentials URI {url} failed: {detail}")]
+    CredentialsUri {
+        /// The URL without its query.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The `External` profile's command failed.
+    #[error("the credential process {program:?} of profile {profile:?} failed: {detail}")]
+    External {
+        /// The profile.
+        profile: String,
+        /// The program (first word of `process_command`; its arguments may hold secrets).
+        program: String,
+        /// What went wrong; never its output.
+        detail: String,
+    },
+    /// The OIDC token file cannot be read.
+    #[error("cannot read the OIDC token file {}: {reason}", path.display())]
+    OidcTokenFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
     },
 }
 
@@ -299,9 +438,15 @@ fn list(places: &[CredentialSource]) -> String {
         .join(", ")
 }
 
-/// Resolves credentials. Precedence: explicit attribute > environment > profile file.
-///
-/// Async because `RamRoleArn` and `EcsRamRole` profiles make HTTP calls.
+/// Decides which source supplies the credential and what getting it takes; no network.
+pub fn plan(
+    explicit: &ExplicitCredentials,
+    opts: &ResolveOptions,
+) -> Result<Plan, CredentialError> {
+    chain::plan(explicit, opts)
+}
+
+/// Resolves credentials once (plan, then carry it out).
 pub async fn resolve_credentials(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
@@ -311,459 +456,13 @@ pub async fn resolve_credentials(
         .map(|(creds, _)| creds)
 }
 
-/// Like [`resolve_credentials`], also telling where the access key id came from (for a log line).
+/// Like [`resolve_credentials`], also telling where the credential came from (for a log line).
 pub async fn resolve_credentials_with_source(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
 ) -> Result<(Credentials, CredentialSource), CredentialError> {
-    let mut looked_at = Vec::new();
-    let access_key = pick(
-        explicit.access_key.as_deref(),
-        "access_key",
-        &ACCESS_KEY_ENV,
-        opts,
-    );
-    let secret_key = pick(
-        explicit.secret_key.as_deref(),
-        "secret_key",
-        &SECRET_KEY_ENV,
-        opts,
-    );
-    let token = pick(
-        explicit.security_token.as_deref(),
-        "security_token",
-        &SECURITY_TOKEN_ENV,
-        opts,
-    );
-    let places = |attr: &'static str, envs: &[&'static str]| -> Vec<CredentialSource> {
-        std::iter::once(CredentialSource::Attribute(attr))
-            .chain(envs.iter().map(|e| CredentialSource::Environment(e)))
-            .collect()
-    };
-
-    match (access_key, secret_key, token) {
-        (Some((id, id_from)), Some((secret, _)), token) => {
-            let creds = Credentials {
-                access_key_id: id,
-                access_key_secret: secret,
-                security_token: token.map(|(t, _)| t),
-            };
-            return Ok((creds, id_from));
-        }
-        (Some((_, from)), None, _) => {
-            return Err(CredentialError::Partial {
-                found: "an access key id",
-                found_in: vec![from],
-                missing: "access key secret",
-                looked_at: places("secret_key", &SECRET_KEY_ENV),
-            })
-        }
-        (None, Some((_, from)), _) => {
-            return Err(CredentialError::Partial {
-                found: "an access key secret",
-                found_in: vec![from],
-                missing: "access key id",
-                looked_at: places("access_key", &ACCESS_KEY_ENV),
-            })
-        }
-        (None, None, Some((_, from))) => {
-            let mut looked = places("access_key", &ACCESS_KEY_ENV);
-            looked.extend(places("secret_key", &SECRET_KEY_ENV));
-            return Err(CredentialError::Partial {
-                found: "a security token",
-                found_in: vec![from],
-                missing: "access key id and secret",
-                looked_at: looked,
-            });
-        }
-        (None, None, None) => {
-            looked_at.extend(places("access_key", &ACCESS_KEY_ENV));
-            looked_at.extend(places("secret_key", &SECRET_KEY_ENV));
-        }
-    }
-    profile::resolve(explicit, opts, looked_at).await
-}
-
-/// An explicit attribute, else the first set env variable of `envs`.
-fn pick(
-    explicit: Option<&str>,
-    attribute: &'static str,
-    envs: &[&'static str],
-    opts: &ResolveOptions,
-) -> Option<(String, CredentialSource)> {
-    if let Some(value) = explicit.filter(|v| !v.is_empty()) {
-        return Some((value.to_owned(), CredentialSource::Attribute(attribute)));
-    }
-    opts.first_env(envs)
-        .map(|(value, name)| (value, CredentialSource::Environment(name)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    fn opts(env: &[(&str, &str)]) -> ResolveOptions {
-        ResolveOptions {
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..ResolveOptions::default()
-        }
-    }
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    fn resolve(
-        explicit: &ExplicitCredentials,
-        o: &ResolveOptions,
-    ) -> Result<(Credentials, CredentialSource), CredentialError> {
-        block_on(resolve_credentials_with_source(explicit, o))
-    }
-
-    fn keys(id: &str, secret: &str) -> ExplicitCredentials {
-        ExplicitCredentials {
-            access_key: Some(id.into()),
-            secret_key: Some(secret.into()),
-            ..ExplicitCredentials::default()
-        }
-    }
-
-    #[test]
-    fn explicit_attributes_win_over_env() {
-        let o = opts(&[
-            ("ALICLOUD_ACCESS_KEY", "env-id"),
-            ("ALICLOUD_SECRET_KEY", "env-secret"),
-            ("ALICLOUD_SECURITY_TOKEN", "env-token"),
-        ]);
-        let (c, from) = resolve(&keys("attr-id", "attr-secret"), &o).unwrap();
-        assert_eq!(c.access_key_id, "attr-id");
-        assert_eq!(c.access_key_secret, "attr-secret");
-        // The token follows its own chain: attribute unset, so the env token applies.
-        assert_eq!(c.security_token.as_deref(), Some("env-token"));
-        assert_eq!(from, CredentialSource::Attribute("access_key"));
-    }
-
-    #[test]
-    fn every_env_name_is_read_and_first_wins() {
-        for (id_var, secret_var, token_var) in [
-            (
-                "ALICLOUD_ACCESS_KEY",
-                "ALICLOUD_SECRET_KEY",
-                "ALICLOUD_SECURITY_TOKEN",
-            ),
-            (
-                "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                "ALIBABA_CLOUD_SECURITY_TOKEN",
-            ),
-        ] {
-            let o = opts(&[(id_var, "id"), (secret_var, "secret"), (token_var, "token")]);
-            let (c, from) = resolve(&ExplicitCredentials::default(), &o).unwrap();
-            assert_eq!(
-                (
-                    c.access_key_id.as_str(),
-                    c.access_key_secret.as_str(),
-                    c.security_token.as_deref()
-                ),
-                ("id", "secret", Some("token")),
-                "{id_var}"
-            );
-            assert_eq!(from, CredentialSource::Environment(id_var));
-        }
-        let o = opts(&[
-            ("ALICLOUD_ACCESS_KEY", "first"),
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "second"),
-            ("ALICLOUD_SECRET_KEY", ""),
-            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "second-secret"),
-        ]);
-        let c = block_on(resolve_credentials(&ExplicitCredentials::default(), &o)).unwrap();
-        assert_eq!(c.access_key_id, "first");
-        // An empty variable counts as unset.
-        assert_eq!(c.access_key_secret, "second-secret");
-        assert_eq!(c.security_token, None);
-    }
-
-    #[test]
-    fn keys_may_mix_attribute_and_env() {
-        let o = opts(&[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")]);
-        let explicit = ExplicitCredentials {
-            access_key: Some("attr-id".into()),
-            ..ExplicitCredentials::default()
-        };
-        let c = block_on(resolve_credentials(&explicit, &o)).unwrap();
-        assert_eq!(
-            (c.access_key_id.as_str(), c.access_key_secret.as_str()),
-            ("attr-id", "env-secret")
-        );
-    }
-
-    #[test]
-    fn nothing_anywhere_names_every_place() {
-        let home = tempfile::tempdir().unwrap();
-        let mut o = opts(&[]);
-        o.home_dir = Some(home.path().to_owned());
-        let err = resolve(&ExplicitCredentials::default(), &o).unwrap_err();
-        let text = err.to_string();
-        for place in [
-            "`access_key`",
-            "`secret_key`",
-            "ALICLOUD_ACCESS_KEY",
-            "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            "ALICLOUD_SECRET_KEY",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            "config.json (file not found)",
-        ] {
-            assert!(text.contains(place), "{place} missing from: {text}");
-        }
-        assert!(matches!(err, CredentialError::Missing { .. }));
-    }
-
-    #[test]
-    fn no_home_directory_is_said() {
-        let err = resolve(&ExplicitCredentials::default(), &opts(&[])).unwrap_err();
-        assert!(
-            err.to_string().contains("no home directory is known"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn partial_keys_are_an_error_naming_the_missing_half() {
-        let err = resolve(
-            &ExplicitCredentials::default(),
-            &opts(&[("ALICLOUD_ACCESS_KEY", "id")]),
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("no access key secret"), "{text}");
-        assert!(
-            text.contains("environment variable ALICLOUD_ACCESS_KEY"),
-            "{text}"
-        );
-        assert!(
-            text.contains("`secret_key`") && text.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-            "{text}"
-        );
-
-        let explicit = ExplicitCredentials {
-            secret_key: Some("s3cr3t-value".into()),
-            ..ExplicitCredentials::default()
-        };
-        let err = resolve(&explicit, &opts(&[])).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("no access key id") && text.contains("ALICLOUD_ACCESS_KEY"),
-            "{text}"
-        );
-        assert!(!text.contains("s3cr3t-value"), "{text}");
-
-        let err = resolve(
-            &ExplicitCredentials::default(),
-            &opts(&[("ALIBABA_CLOUD_SECURITY_TOKEN", "t0ken")]),
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("a security token is set"), "{text}");
-        assert!(!text.contains("t0ken"), "{text}");
-    }
-
-    fn write_config(dir: &Path, json: &str) -> PathBuf {
-        let path = dir.join(".aliyun").join("config.json");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, json).unwrap();
-        path
-    }
-
-    const CONFIG: &str = r#"{
-      "current": "ak",
-      "profiles": [
-        {"name": "ak", "mode": "AK", "access_key_id": "ak-id", "access_key_secret": "ak-secret", "region_id": "cn-hangzhou"},
-        {"name": "sts", "mode": "StsToken", "access_key_id": "STS.id", "access_key_secret": "sts-secret", "sts_token": "sts-token"},
-        {"name": "nomode", "access_key_id": "n-id", "access_key_secret": "n-secret"},
-        {"name": "halfsts", "mode": "StsToken", "access_key_id": "STS.id", "access_key_secret": "sts-secret"},
-        {"name": "rsa", "mode": "RsaKeyPair", "private_key": "x"}
-      ],
-      "meta_path": ""
-    }"#;
-
-    fn with_home() -> (tempfile::TempDir, ResolveOptions, PathBuf) {
-        let home = tempfile::tempdir().unwrap();
-        let path = write_config(home.path(), CONFIG);
-        let mut o = opts(&[]);
-        o.home_dir = Some(home.path().to_owned());
-        (home, o, path)
-    }
-
-    #[test]
-    fn current_profile_of_the_default_file() {
-        let (_home, o, path) = with_home();
-        let (c, from) = resolve(&ExplicitCredentials::default(), &o).unwrap();
-        assert_eq!(
-            (c.access_key_id.as_str(), c.access_key_secret.as_str()),
-            ("ak-id", "ak-secret")
-        );
-        assert_eq!(c.security_token, None);
-        assert_eq!(
-            from,
-            CredentialSource::Profile {
-                path,
-                profile: "ak".into(),
-                mode: Some("AK".into())
-            }
-        );
-    }
-
-    #[test]
-    fn named_profile_from_attribute_or_env() {
-        let (_home, mut o, _) = with_home();
-        let explicit = ExplicitCredentials {
-            profile: Some("sts".into()),
-            ..ExplicitCredentials::default()
-        };
-        let c = block_on(resolve_credentials(&explicit, &o)).unwrap();
-        assert_eq!(c.security_token.as_deref(), Some("sts-token"));
-        for var in PROFILE_ENV {
-            o.env = [(var.to_owned(), "nomode".to_owned())].into();
-            let c = block_on(resolve_credentials(&ExplicitCredentials::default(), &o)).unwrap();
-            // A profile without a mode is an AK profile, as in the aliyun CLI.
-            assert_eq!(c.access_key_id, "n-id", "{var}");
-        }
-        // The attribute beats the env variable.
-        o.env = [("ALICLOUD_PROFILE".to_owned(), "nomode".to_owned())].into();
-        let c = block_on(resolve_credentials(&explicit, &o)).unwrap();
-        assert_eq!(c.access_key_id, "STS.id");
-    }
-
-    #[test]
-    fn env_keys_beat_the_profile_file() {
-        let (_home, mut o, _) = with_home();
-        o.env = [
-            (
-                "ALIBABA_CLOUD_ACCESS_KEY_ID".to_owned(),
-                "env-id".to_owned(),
-            ),
-            (
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET".to_owned(),
-                "env-secret".to_owned(),
-            ),
-        ]
-        .into();
-        let c = block_on(resolve_credentials(&ExplicitCredentials::default(), &o)).unwrap();
-        assert_eq!(c.access_key_id, "env-id");
-    }
-
-    #[test]
-    fn file_from_attribute_or_env() {
-        let elsewhere = tempfile::tempdir().unwrap();
-        let path = elsewhere.path().join("creds.json");
-        std::fs::write(&path, r#"{"profiles":[{"name":"default","mode":"AK","access_key_id":"f-id","access_key_secret":"f-secret"}]}"#).unwrap();
-        // No `current`: the profile called "default" is used.
-        let explicit = ExplicitCredentials {
-            shared_credentials_file: Some(path.clone()),
-            ..ExplicitCredentials::default()
-        };
-        let c = block_on(resolve_credentials(&explicit, &opts(&[]))).unwrap();
-        assert_eq!(c.access_key_id, "f-id");
-        for var in SHARED_CREDENTIALS_FILE_ENV {
-            let o = opts(&[(var, path.to_str().unwrap())]);
-            let c = block_on(resolve_credentials(&ExplicitCredentials::default(), &o)).unwrap();
-            assert_eq!(c.access_key_id, "f-id", "{var}");
-        }
-    }
-
-    #[test]
-    fn explicitly_named_missing_file_is_an_error() {
-        let explicit = ExplicitCredentials {
-            shared_credentials_file: Some(PathBuf::from("/nonexistent/dbs/config.json")),
-            ..ExplicitCredentials::default()
-        };
-        let err = resolve(&explicit, &opts(&[])).unwrap_err();
-        assert!(matches!(err, CredentialError::ProfileFile { .. }), "{err}");
-        assert!(err.to_string().contains("/nonexistent/dbs/config.json"));
-    }
-
-    #[test]
-    fn unknown_profile_lists_the_available_ones() {
-        let (_home, o, _) = with_home();
-        let explicit = ExplicitCredentials {
-            profile: Some("nope".into()),
-            ..ExplicitCredentials::default()
-        };
-        let err = resolve(&explicit, &o).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("\"nope\"") && text.contains("ak, sts, nomode"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn incomplete_and_unsupported_profiles() {
-        let (_home, o, _) = with_home();
-        let named = |name: &str| ExplicitCredentials {
-            profile: Some(name.into()),
-            ..ExplicitCredentials::default()
-        };
-        let err = resolve(&named("halfsts"), &o).unwrap_err();
-        assert!(
-            matches!(
-                &err,
-                CredentialError::IncompleteProfile {
-                    field: "sts_token",
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        let err = resolve(&named("rsa"), &o).unwrap_err();
-        assert!(
-            matches!(&err, CredentialError::UnsupportedMode { mode, .. } if mode == "RsaKeyPair"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn malformed_file_is_an_error_without_its_content() {
-        let home = tempfile::tempdir().unwrap();
-        write_config(
-            home.path(),
-            r#"{"profiles":[{"name":"x","access_key_secret":"leaky-secret""#,
-        );
-        let mut o = opts(&[]);
-        o.home_dir = Some(home.path().to_owned());
-        let err = resolve(&ExplicitCredentials::default(), &o).unwrap_err();
-        let text = err.to_string();
-        assert!(matches!(err, CredentialError::ProfileFile { .. }), "{text}");
-        assert!(!text.contains("leaky-secret"), "{text}");
-    }
-
-    #[test]
-    fn debug_output_redacts_secrets() {
-        let c = Credentials {
-            access_key_id: "id".into(),
-            access_key_secret: "the-secret".into(),
-            security_token: Some("the-token".into()),
-        };
-        let e = ExplicitCredentials {
-            secret_key: Some("the-secret".into()),
-            security_token: Some("the-token".into()),
-            ..ExplicitCredentials::default()
-        };
-        let o = opts(&[("ALICLOUD_SECRET_KEY", "the-secret")]);
-        for text in [format!("{c:?}"), format!("{e:?}"), format!("{o:?}")] {
-            assert!(
-                !text.contains("the-secret") && !text.contains("the-token"),
-                "{text}"
-            );
-        }
-        assert!(format!("{c:?}").contains("\"id\""));
-    }
+    let plan = plan(explicit, opts)?;
+    let source = plan.source.clone();
+    let provider = CredentialProvider::new(plan, opts.clone());
+    Ok((provider.current().await?, source))
 }

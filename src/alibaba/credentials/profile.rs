@@ -9,62 +9,83 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::remote::{self, AssumeRoleRequest};
+use super::chain::{self, DEFAULT_SESSION_NAME};
+use super::plan::{Base, OidcRole, OidcToken, Plan, RoleToAssume};
 use super::{
-    CredentialError, CredentialSource, Credentials, ExplicitCredentials, ResolveOptions,
-    PROFILE_ENV, SHARED_CREDENTIALS_FILE_ENV,
+    env, sts, CredentialError, CredentialSource, Credentials, ExplicitCredentials, ResolveOptions,
 };
 
-/// Session name when the profile does not set one; shows up in the account's ActionTrail.
-const DEFAULT_SESSION_NAME: &str = "terraform-provider-dbs";
-/// Credential lifetime asked of STS when the profile does not say (the STS default too).
-const DEFAULT_DURATION_SECONDS: u64 = 3600;
+/// How deep `ChainableRamRoleArn` profiles may chain (the aliyun CLI allows a handful too).
+const MAX_CHAIN: usize = 8;
 
-/// Resolves from the profile file; `looked_at` lists the places already tried, for the error.
-pub(super) async fn resolve(
+/// The profile name asked for: `profile`, else its variables.
+pub(super) fn chosen_name(
+    explicit: &ExplicitCredentials,
+) -> impl Fn(&ResolveOptions) -> Option<String> + '_ {
+    move |opts| {
+        explicit
+            .profile
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .or_else(|| opts.first_env(&env::PROFILE).map(|(v, _)| v))
+    }
+}
+
+/// Whether `path` holds JSON (the alicloud reading of `ALIBABA_CLOUD_CREDENTIALS_FILE`) rather
+/// than INI (the official library's).
+pub(super) fn holds_json(path: &Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| bytes.iter().copied().find(|b| !b.is_ascii_whitespace()))
+        == Some(b'{')
+}
+
+/// Plans from the JSON profile, or `Ok(None)` when no JSON profile is configured.
+pub(super) fn plan(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
-    mut looked_at: Vec<CredentialSource>,
-) -> Result<(Credentials, CredentialSource), CredentialError> {
-    // Profile file: explicitly chosen file or profile name means a problem with it is an error;
-    // the default file merely not existing is just one more place that came up empty.
-    let chosen_file = explicit
+    looked_at: &mut Vec<CredentialSource>,
+) -> Result<Option<Plan>, CredentialError> {
+    let default_path = opts
+        .home_dir
+        .as_ref()
+        .map(|h| h.join(".aliyun").join("config.json"));
+    if opts.flag(env::CLI_PROFILE_DISABLED) {
+        looked_at.push(CredentialSource::ProfileFile {
+            path: default_path.unwrap_or_else(|| PathBuf::from("~/.aliyun/config.json")),
+            reason: format!("skipped: {}=true", env::CLI_PROFILE_DISABLED),
+        });
+        return Ok(None);
+    }
+    let named_file = explicit
         .shared_credentials_file
         .clone()
         .filter(|p| !p.as_os_str().is_empty())
         .or_else(|| {
-            opts.first_env(&SHARED_CREDENTIALS_FILE_ENV)
+            opts.first_env(&env::SHARED_CREDENTIALS_FILE)
                 .map(|(v, _)| PathBuf::from(v))
+        })
+        .or_else(|| {
+            opts.var(env::CREDENTIALS_FILE)
+                .map(PathBuf::from)
+                .filter(|p| holds_json(p))
         });
-    let chosen_profile = explicit
-        .profile
-        .clone()
-        .filter(|p| !p.is_empty())
-        .or_else(|| opts.first_env(&PROFILE_ENV).map(|(v, _)| v));
-    let explicit_choice = chosen_file.is_some() || chosen_profile.is_some();
-    let path = match chosen_file.or_else(|| {
-        opts.home_dir
-            .as_ref()
-            .map(|h| h.join(".aliyun").join("config.json"))
-    }) {
-        Some(path) => path,
-        None => {
-            looked_at.push(CredentialSource::ProfileFile {
-                path: PathBuf::from("~/.aliyun/config.json"),
-                reason: "no home directory is known".to_owned(),
-            });
-            return Err(CredentialError::Missing { looked_at });
-        }
+    let explicit_file = named_file.is_some();
+    let Some(path) = named_file.or(default_path) else {
+        looked_at.push(CredentialSource::ProfileFile {
+            path: PathBuf::from("~/.aliyun/config.json"),
+            reason: "no home directory is known".to_owned(),
+        });
+        return Ok(None);
     };
-
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_choice => {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => {
             looked_at.push(CredentialSource::ProfileFile {
                 path,
                 reason: "file not found".to_owned(),
             });
-            return Err(CredentialError::Missing { looked_at });
+            return Ok(None);
         }
         Err(e) => {
             return Err(CredentialError::ProfileFile {
@@ -81,54 +102,16 @@ pub(super) async fn resolve(
                 crate::alibaba::models::describe_json_error(&e, text.as_bytes())
             ),
         })?;
-    let name = chosen_profile
+    let name = chosen_name(explicit)(opts)
         .or_else(|| config.current.clone().filter(|c| !c.is_empty()))
         .unwrap_or_else(|| "default".to_owned());
-    let Some(profile) = config.profiles.iter().find(|p| p.name == name) else {
-        return Err(CredentialError::ProfileNotFound {
-            path,
-            profile: name,
-            available: config.profiles.iter().map(|p| p.name.clone()).collect(),
-        });
-    };
-    let mode = if profile.mode.is_empty() {
-        "AK".to_owned()
-    } else {
-        profile.mode.clone()
-    };
-    let source = CredentialSource::Profile {
-        path: path.clone(),
-        profile: name.clone(),
-        mode: Some(mode.clone()),
-    };
-    let ctx = ProfileCtx {
+    let file = CliFile {
         path: &path,
-        name: &name,
-        mode: &mode,
-        profile,
+        config: &config,
+        explicit,
+        opts,
     };
-    let creds = match mode.as_str() {
-        "AK" => Credentials {
-            access_key_id: ctx.required(&profile.access_key_id, "access_key_id")?,
-            access_key_secret: ctx.required(&profile.access_key_secret, "access_key_secret")?,
-            security_token: None,
-        },
-        "StsToken" => Credentials {
-            access_key_id: ctx.required(&profile.access_key_id, "access_key_id")?,
-            access_key_secret: ctx.required(&profile.access_key_secret, "access_key_secret")?,
-            security_token: Some(ctx.required(&profile.sts_token, "sts_token")?),
-        },
-        "RamRoleArn" => remote::assume_role(ctx.assume_role_request()?, opts).await?,
-        "EcsRamRole" => remote::ecs_ram_role(&profile.ram_role_name, opts).await?,
-        _ => {
-            return Err(CredentialError::UnsupportedMode {
-                path,
-                profile: name,
-                mode,
-            })
-        }
-    };
-    Ok((creds, source))
+    file.plan(&name, 0).map(Some)
 }
 
 /// The parts of `~/.aliyun/config.json` this provider reads; everything else is ignored.
@@ -140,38 +123,218 @@ struct CliConfig {
     profiles: Vec<CliProfile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct CliProfile {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     mode: String,
-    #[serde(default)]
     access_key_id: String,
-    #[serde(default)]
     access_key_secret: String,
-    #[serde(default)]
     sts_token: String,
-    #[serde(default)]
     ram_role_name: String,
-    #[serde(default)]
     ram_role_arn: String,
-    #[serde(default)]
     ram_session_name: String,
-    #[serde(default)]
+    role_session_name: String,
     expired_seconds: Option<Value>,
+    policy: String,
+    external_id: String,
+    sts_region: String,
+    enable_vpc: Option<Value>,
+    source_profile: String,
+    oidc_provider_arn: String,
+    oidc_token_file: String,
+    credentials_uri: String,
+    process_command: String,
+    region_id: String,
 }
 
-struct ProfileCtx<'a> {
+struct CliFile<'a> {
+    path: &'a Path,
+    config: &'a CliConfig,
+    explicit: &'a ExplicitCredentials,
+    opts: &'a ResolveOptions,
+}
+
+impl CliFile<'_> {
+    fn plan(&self, name: &str, depth: usize) -> Result<Plan, CredentialError> {
+        let Some(profile) = self.config.profiles.iter().find(|p| p.name == name) else {
+            return Err(CredentialError::ProfileNotFound {
+                path: self.path.to_owned(),
+                profile: name.to_owned(),
+                available: self
+                    .config
+                    .profiles
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect(),
+            });
+        };
+        let mode = if profile.mode.is_empty() {
+            "AK"
+        } else {
+            profile.mode.as_str()
+        };
+        let at = Field {
+            path: self.path,
+            name,
+            mode,
+        };
+        let source = CredentialSource::Profile {
+            path: self.path.to_owned(),
+            profile: name.to_owned(),
+            mode: Some(mode.to_owned()),
+        };
+        let plan = |base: Base, roles: Vec<RoleToAssume>| Plan {
+            base,
+            roles,
+            source: source.clone(),
+            region: Some(profile.region_id.clone()).filter(|r| !r.is_empty()),
+        };
+        let keys = |token: Option<String>| -> Result<Base, CredentialError> {
+            Ok(Base::Keys(Credentials {
+                access_key_id: at.required(&profile.access_key_id, "access_key_id")?,
+                access_key_secret: at.required(&profile.access_key_secret, "access_key_secret")?,
+                security_token: token,
+            }))
+        };
+        Ok(match mode {
+            "AK" => plan(keys(None)?, Vec::new()),
+            "StsToken" => plan(keys(Some(at.required(&profile.sts_token, "sts_token")?))?, Vec::new()),
+            "RamRoleArn" => plan(keys(None)?, vec![self.role(profile, &at)?]),
+            "ChainableRamRoleArn" => {
+                let source_name = at.required(&profile.source_profile, "source_profile")?;
+                if depth >= MAX_CHAIN || source_name == name {
+                    return Err(CredentialError::Invalid {
+                        setting: format!("profile {name:?} in {}", self.path.display()),
+                        reason: format!(
+                            "source_profile chains more than {MAX_CHAIN} profiles deep or back to itself"
+                        ),
+                    });
+                }
+                let mut inner = self.plan(&source_name, depth + 1)?;
+                inner.roles.push(self.role(profile, &at)?);
+                Plan {
+                    source,
+                    region: Some(profile.region_id.clone())
+                        .filter(|r| !r.is_empty())
+                        .or(inner.region),
+                    ..inner
+                }
+            }
+            "EcsRamRole" => plan(
+                chain::instance_role(Some(profile.ram_role_name.clone()).filter(|r| !r.is_empty()), self.opts),
+                Vec::new(),
+            ),
+            "OIDC" => plan(
+                Base::Oidc(OidcRole {
+                    role_arn: at.required(&profile.ram_role_arn, "ram_role_arn")?,
+                    provider_arn: at.required(&profile.oidc_provider_arn, "oidc_provider_arn")?,
+                    token: OidcToken::File(PathBuf::from(
+                        at.required(&profile.oidc_token_file, "oidc_token_file")?,
+                    )),
+                    session_name: session_name(profile),
+                    policy: Some(profile.policy.clone()).filter(|p| !p.is_empty()),
+                    duration_seconds: self.duration(profile, name)?,
+                    sts_endpoint: self.sts_endpoint(profile)?,
+                }),
+                Vec::new(),
+            ),
+            "CredentialsURI" => plan(
+                Base::CredentialsUri(at.required(&profile.credentials_uri, "credentials_uri")?),
+                Vec::new(),
+            ),
+            "External" => plan(
+                Base::External {
+                    profile: name.to_owned(),
+                    command: at.required(&profile.process_command, "process_command")?,
+                },
+                Vec::new(),
+            ),
+            "CloudSSO" | "OAuth" => {
+                return Err(CredentialError::UnsupportedMode {
+                    path: self.path.to_owned(),
+                    profile: name.to_owned(),
+                    mode: mode.to_owned(),
+                    hint: "it needs an interactive browser login, which Terraform runs cannot do; \
+                           in a pipeline use an OIDC (RRSA), EcsRamRole, RamRoleArn or External \
+                           profile, or the provider's assume_role / assume_role_with_oidc blocks; \
+                           on a workstation, export the session with `aliyun configure export`-style \
+                           StsToken keys or an External profile that runs the aliyun CLI"
+                        .to_owned(),
+                })
+            }
+            other => {
+                return Err(CredentialError::UnsupportedMode {
+                    path: self.path.to_owned(),
+                    profile: name.to_owned(),
+                    mode: other.to_owned(),
+                    hint: "supported modes are AK, StsToken, RamRoleArn, ChainableRamRoleArn, \
+                           EcsRamRole, OIDC, CredentialsURI and External"
+                        .to_owned(),
+                })
+            }
+        })
+    }
+
+    fn role(&self, profile: &CliProfile, at: &Field<'_>) -> Result<RoleToAssume, CredentialError> {
+        Ok(RoleToAssume {
+            role_arn: at.required(&profile.ram_role_arn, "ram_role_arn")?,
+            session_name: session_name(profile),
+            policy: Some(profile.policy.clone()).filter(|p| !p.is_empty()),
+            external_id: Some(profile.external_id.clone()).filter(|p| !p.is_empty()),
+            duration_seconds: self.duration(profile, at.name)?,
+            sts_endpoint: self.sts_endpoint(profile)?,
+        })
+    }
+
+    fn duration(&self, profile: &CliProfile, name: &str) -> Result<u64, CredentialError> {
+        let setting = format!("expired_seconds of profile {name:?}");
+        let seconds = match &profile.expired_seconds {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(n.as_i64().ok_or_else(|| invalid_number(&setting))?),
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(s.trim().parse().map_err(|_| invalid_number(&setting))?),
+            Some(_) => return Err(invalid_number(&setting)),
+        };
+        // The CLI writes 0 for "not set".
+        chain::duration(seconds.filter(|s| *s != 0), &setting)
+    }
+
+    fn sts_endpoint(&self, profile: &CliProfile) -> Result<String, CredentialError> {
+        let vpc = match &profile.enable_vpc {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) if !s.is_empty() => Some(s.eq_ignore_ascii_case("true")),
+            _ => None,
+        };
+        sts::endpoint(self.explicit, self.opts, Some(&profile.sts_region), vpc)
+    }
+}
+
+fn invalid_number(setting: &str) -> CredentialError {
+    CredentialError::Invalid {
+        setting: setting.to_owned(),
+        reason: "not a whole number of seconds".to_owned(),
+    }
+}
+
+fn session_name(profile: &CliProfile) -> String {
+    [&profile.ram_session_name, &profile.role_session_name]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned())
+}
+
+/// Names the profile when one of its fields is missing.
+struct Field<'a> {
     path: &'a Path,
     name: &'a str,
     mode: &'a str,
-    profile: &'a CliProfile,
 }
 
-impl ProfileCtx<'_> {
+impl Field<'_> {
     fn required(&self, value: &str, field: &'static str) -> Result<String, CredentialError> {
-        if value.is_empty() {
+        if value.trim().is_empty() {
             Err(CredentialError::IncompleteProfile {
                 path: self.path.to_owned(),
                 profile: self.name.to_owned(),
@@ -179,35 +342,7 @@ impl ProfileCtx<'_> {
                 field,
             })
         } else {
-            Ok(value.to_owned())
+            Ok(value.trim().to_owned())
         }
-    }
-}
-
-impl ProfileCtx<'_> {
-    fn assume_role_request(&self) -> Result<AssumeRoleRequest, CredentialError> {
-        let profile = self.profile;
-        let session_name = if profile.ram_session_name.is_empty() {
-            DEFAULT_SESSION_NAME.to_owned()
-        } else {
-            profile.ram_session_name.clone()
-        };
-        let duration_seconds = profile
-            .expired_seconds
-            .as_ref()
-            .and_then(|v| match v {
-                Value::Number(n) => n.as_u64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            })
-            .filter(|d| *d > 0)
-            .unwrap_or(DEFAULT_DURATION_SECONDS);
-        Ok(AssumeRoleRequest {
-            access_key_id: self.required(&profile.access_key_id, "access_key_id")?,
-            access_key_secret: self.required(&profile.access_key_secret, "access_key_secret")?,
-            role_arn: self.required(&profile.ram_role_arn, "ram_role_arn")?,
-            session_name,
-            duration_seconds,
-        })
     }
 }
