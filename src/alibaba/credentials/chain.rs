@@ -463,3 +463,7 @@ fn assume_role(
         sts_endpoint: sts_endpoint.to_owned(),
     }))
 }
+
+#[cfg(test)]
+#[path = "chain_tests.rs"]
+mod tests;
