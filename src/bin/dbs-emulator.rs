@@ -1,4 +1,5 @@
-//! `dbs-emulator`: the DBS API emulator as a standalone server, for the demo and for people who
+//! `dbs-emulator`: the DBS API emulator as a standalone server (with the credential services
+//! a chain talks to: STS, ECS metadata, a credentials URI), for the demo and for people who
 //! test their Terraform configurations offline.
 //!
 //! The first stdout line is machine-readable (`dbs-emulator listening on URL`) so scripts and
@@ -11,12 +12,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, TaskSource};
+use terraform_provider_dbs::emulator::{
+    Emulator, EmulatorConfig, Faults, ImdsMode, Role, TaskSource,
+};
 
 const USAGE: &str = "\
 usage: dbs-emulator [options]
 
-Serves DBS DescribeRestoreTaskList (API 2019-03-06) on a local port, with signature checks.
+Serves DBS DescribeRestoreTaskList (API 2019-03-06) on a local port, with signature checks
+(v1 HMAC-SHA1 and V3 ACS3-HMAC-SHA256), and on the same port STS (AssumeRole,
+AssumeRoleWithOIDC), the ECS metadata service (/latest/...) and a credentials URI (/credentials).
 
 tasks:
   --fixture FILE            serve the tasks in FILE ({\"RestoreTaskDetail\":[...]} or an array)
@@ -27,6 +32,13 @@ listening and credentials:
   --access-key-id ID        accepted AccessKeyId (default: emulator-access-key)
   --access-key-secret S     accepted secret (default: emulator-secret)
   --security-token T        require this SecurityToken on every request
+credential services:
+  --credential-lifetime SECS  longest life of issued temporary credentials (default: 3600)
+  --role ARN[=EXTERNAL_ID]  a role STS grants, optionally demanding an ExternalId; repeatable,
+                            replaces the default acs:ram::1234567890123456:role/dbs-reader
+  --oidc-token T            the OIDCToken AssumeRoleWithOIDC accepts (default: a fixed JWT)
+  --instance-role NAME      the RAM role of the emulated ECS instance (default: EcsDbsRole)
+  --imds MODE               metadata tokens: optional (default), required, v1-only
 faults:
   --latency-ms N            delay every answer by N ms
   --throttle-rate F         share of requests answered Throttling.User (0..1)
@@ -73,6 +85,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> 
     let mut generate: Option<usize> = None;
     let mut seed = 1u64;
     let mut faults = Faults::default();
+    let mut roles: Vec<Role> = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -115,6 +128,27 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> 
             "--access-key-id" => config.access_key_id = value()?,
             "--access-key-secret" => config.access_key_secret = value()?,
             "--security-token" => config.security_token = Some(value()?),
+            "--credential-lifetime" => {
+                let secs: u64 = number(&flag, &value()?)?;
+                if secs == 0 {
+                    return Err(UsageError(format!("{flag}: must be at least one second")));
+                }
+                config.credential_lifetime = Duration::from_secs(secs);
+            }
+            "--role" => {
+                let text = value()?;
+                roles.push(match text.split_once('=') {
+                    Some((arn, external_id)) => Role::new(arn).with_external_id(external_id),
+                    None => Role::new(text),
+                });
+            }
+            "--oidc-token" => config.oidc_token = value()?,
+            "--instance-role" => config.instance_role = value()?,
+            "--imds" => {
+                config.imds = value()?
+                    .parse::<ImdsMode>()
+                    .map_err(|e| UsageError(format!("{flag}: {e}")))?;
+            }
             "--quiet" | "-q" => quiet = true,
             other => return Err(UsageError(format!("unknown argument `{other}`"))),
         }
@@ -133,6 +167,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> 
     };
     faults.seed = seed;
     config.faults = faults;
+    if !roles.is_empty() {
+        config.roles = roles;
+    }
     Ok(Command::Run(Box::new(Options { config, quiet })))
 }
 
@@ -206,6 +243,8 @@ async fn main() -> ExitCode {
     let access_key_id = options.config.access_key_id.clone();
     let access_key_secret = options.config.access_key_secret.clone();
     let security_token = options.config.security_token.clone();
+    let imds = options.config.imds;
+    let instance_role = options.config.instance_role.clone();
     let emulator = match Emulator::start(options.config).await {
         Ok(emulator) => emulator,
         Err(error) => {
@@ -230,6 +269,15 @@ async fn main() -> ExitCode {
         if let Some(token) = security_token {
             lines.push(format!("  export ALIBABA_CLOUD_SECURITY_TOKEN={token}"));
         }
+        lines.extend([
+            String::new(),
+            "Credential services on the same port:".to_owned(),
+            format!("  STS (Version 2015-04-01: AssumeRole, AssumeRoleWithOIDC): {url}/"),
+            format!(
+                "  ECS metadata (IMDS {imds:?}, role {instance_role}): {url}/latest/meta-data/ram/security-credentials/"
+            ),
+            format!("  export ALIBABA_CLOUD_CREDENTIALS_URI={url}/credentials"),
+        ]);
         lines.push("Stop it with Ctrl-C.".to_owned());
         for line in lines {
             let _ = writeln!(out, "{line}");
@@ -287,6 +335,9 @@ mod tests {
         assert_eq!(o.config.tasks, TaskSource::Generated { count: 12, seed: 1 });
         assert!(o.config.listen.ip().is_loopback());
         assert!(!o.quiet);
+        assert_eq!(o.config.credential_lifetime, Duration::from_secs(3600));
+        assert_eq!(o.config.imds, ImdsMode::Optional);
+        assert_eq!(o.config.roles.len(), 1);
     }
 
     #[test]
@@ -315,8 +366,30 @@ mod tests {
             "s",
             "--security-token",
             "t",
+            "--credential-lifetime",
+            "2",
+            "--role",
+            "acs:ram::1:role/a",
+            "--role=acs:ram::1:role/b=ext",
+            "--oidc-token",
+            "jwt",
+            "--instance-role",
+            "Other",
+            "--imds",
+            "v1-only",
             "--quiet",
         ]);
+        assert_eq!(o.config.credential_lifetime, Duration::from_secs(2));
+        assert_eq!(
+            o.config.roles,
+            [
+                Role::new("acs:ram::1:role/a"),
+                Role::new("acs:ram::1:role/b").with_external_id("ext")
+            ]
+        );
+        assert_eq!(o.config.oidc_token, "jwt");
+        assert_eq!(o.config.instance_role, "Other");
+        assert_eq!(o.config.imds, ImdsMode::V1Only);
         assert_eq!(o.config.listen.port(), 8080);
         assert_eq!(
             o.config.tasks,
@@ -360,6 +433,9 @@ mod tests {
             &["--listen", "nowhere"],
             &["--seed"],
             &["--bogus"],
+            &["--imds", "v2"],
+            &["--credential-lifetime", "0"],
+            &["--credential-lifetime", "-5"],
         ] {
             assert!(parse(args(bad)).is_err(), "{bad:?}");
         }

@@ -50,6 +50,11 @@ impl Params {
         self.get(name).filter(|v| !v.is_empty())
     }
 
+    /// Every pair, in arrival order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     /// Every pair except `name` (used to drop `Signature` before recomputing it).
     pub(crate) fn without(&self, name: &str) -> Vec<(String, String)> {
         self.pairs

@@ -119,6 +119,64 @@ impl GatewayError {
         )
     }
 
+    pub(crate) fn security_token_expired() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        )
+    }
+
+    /// STS: the role is not one the caller may assume (unknown, or its trust policy's
+    /// `ExternalId` condition is not met).
+    pub(crate) fn no_permission_role() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "NoPermission",
+            "No permission perform sts:AssumeRole on this Role. Maybe you should check the role's trust policy, or the role does not exist.",
+        )
+    }
+
+    pub(crate) fn invalid_duration() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter.DurationSeconds",
+            "The Min/Max value of DurationSeconds is 15min/12hr.",
+        )
+    }
+
+    pub(crate) fn policy_grammar() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter.PolicyGrammar",
+            "The parameter Policy has not passed grammar check.",
+        )
+    }
+
+    pub(crate) fn role_session_name() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter.RoleSessionName",
+            "The parameter RoleSessionName is wrongly formed.",
+        )
+    }
+
+    pub(crate) fn oidc_provider_not_found() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFail.NoPermission",
+            "No such OIDC Provider registered.",
+        )
+    }
+
+    pub(crate) fn oidc_token_invalid(message: &str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFail.OIDCToken.Invalid",
+            message,
+        )
+    }
+
     pub(crate) fn signature_mismatch() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
@@ -205,10 +263,17 @@ pub(crate) struct Reply {
     pub(crate) summary: String,
 }
 
-const JSON: &str = "application/json;charset=utf-8";
+pub(crate) const JSON: &str = "application/json;charset=utf-8";
+/// Content type of the metadata service's text answers.
+pub(crate) const TEXT: &str = "text/plain";
 
 impl Reply {
-    fn json(status: StatusCode, request_id: &str, body: &Value, summary: String) -> Reply {
+    pub(crate) fn json(
+        status: StatusCode,
+        request_id: &str,
+        body: &Value,
+        summary: String,
+    ) -> Reply {
         Reply {
             status,
             content_type: JSON,
@@ -219,12 +284,22 @@ impl Reply {
     }
 
     pub(crate) fn gateway(error: &GatewayError, request_id: &str, host: &str) -> Reply {
+        Reply::gateway_for("Dbs", error, request_id, host)
+    }
+
+    /// A gateway error of `product` (`Dbs`, `Sts`), which only shows in the `Recommend` link.
+    pub(crate) fn gateway_for(
+        product: &str,
+        error: &GatewayError,
+        request_id: &str,
+        host: &str,
+    ) -> Reply {
         let body = json!({
             "RequestId": request_id,
             "HostId": host,
             "Code": error.code,
             "Message": error.message,
-            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product=Dbs", error.code),
+            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product={product}", error.code),
         });
         let summary = format!("{} {}", error.status.as_u16(), error.code);
         Reply::json(error.status, request_id, &body, summary)
@@ -271,6 +346,23 @@ impl Reply {
             total
         );
         Reply::json(StatusCode::OK, request_id, &body, summary)
+    }
+
+    /// An answer of the instance metadata service or a credentials URI: no request id, since
+    /// neither is the API gateway.
+    pub(crate) fn plain(
+        status: StatusCode,
+        content_type: &'static str,
+        body: impl Into<Vec<u8>>,
+        summary: String,
+    ) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body: body.into(),
+            request_id: None,
+            summary,
+        }
     }
 
     /// The first half of this answer's body (at least one byte shorter than the whole), for a

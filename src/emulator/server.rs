@@ -24,12 +24,16 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::Gate;
+use super::calls::CredentialCall;
 use super::config::EmulatorConfig;
 use super::error::EmulatorError;
 use super::faults::Faults;
 use super::hostile::{HostileReply, Stream};
+use super::identities::Identities;
+use super::metadata::Metadata;
 use super::reply::{self, Reply};
 use super::service::{Outcome, Request, Service};
+use super::sts::Sts;
 use crate::alibaba::Credentials;
 
 /// How long [`Emulator::shutdown`] waits for connections to close before abandoning them.
@@ -61,12 +65,27 @@ impl Emulator {
             .map_err(listen_error)?;
         let addr = listener.local_addr().map_err(listen_error)?;
         let shutdown = CancellationToken::new();
-        let gate = Gate::new(Credentials {
+        let gate = Gate::new(Identities::new(Credentials {
             access_key_id: config.access_key_id,
             access_key_secret: config.access_key_secret,
             security_token: config.security_token,
-        });
-        let service = Arc::new(Service::new(tasks, gate, config.faults, shutdown.clone()));
+        }));
+        let sts = Sts {
+            roles: config.roles,
+            oidc_provider_arn: config.oidc_provider_arn,
+            oidc_token: config.oidc_token,
+            max_lifetime: time::Duration::try_from(config.credential_lifetime)
+                .unwrap_or(time::Duration::MAX),
+        };
+        let metadata = Metadata::new(config.imds, config.instance_role);
+        let service = Arc::new(Service::new(
+            tasks,
+            gate,
+            sts,
+            metadata,
+            config.faults,
+            shutdown.clone(),
+        ));
         let router = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&service));
@@ -111,6 +130,18 @@ impl Emulator {
     /// `Throttling.User` answers served so far (rate limit and throttle fault together).
     pub fn throttled_count(&self) -> u64 {
         self.service.throttled_count()
+    }
+
+    /// Every call to STS, the metadata service and the credentials URI so far, oldest first
+    /// (the most recent 10,000), refusals included.
+    pub fn credential_calls(&self) -> Vec<CredentialCall> {
+        self.service.credential_calls()
+    }
+
+    /// DBS requests the gateway admitted, by the access key id that signed them: a test of
+    /// credential refresh can see that more than one temporary key was used.
+    pub fn dbs_requests_by_key(&self) -> std::collections::BTreeMap<String, u64> {
+        self.service.dbs_requests_by_key()
     }
 
     /// Replaces the faults; requests that arrive afterwards see the new ones.
@@ -160,6 +191,14 @@ async fn handle(
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .map(str::to_owned),
+        headers: headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        body: body.to_vec(),
     };
     match service.handle(request).await {
         Outcome::Send(reply) => respond(reply, false),

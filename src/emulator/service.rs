@@ -1,5 +1,10 @@
-//! One request, start to finish: count it, decode it, wait the latency, pick a fault, answer it,
-//! log it. Knows nothing of sockets; [`super::server`] turns its [`Outcome`] into bytes.
+//! One request, start to finish: count it, decode it, route it, wait the latency, pick a fault,
+//! answer it, log it. Knows nothing of sockets; [`super::server`] turns its [`Outcome`] into
+//! bytes.
+//!
+//! The credential services (STS, the metadata service, the credentials URI) are answered at
+//! once, without latency, faults or rate limits, which exist to exercise DBS paging: a chain
+//! under test should fail because of what it was told, not by chance.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
@@ -8,14 +13,20 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::Gate;
+use super::auth::{self, Gate, V3Request};
+use super::auth_v3;
+use super::calls::{self, Calls, CredentialCall, CredentialService};
+use super::credentials_uri;
 use super::faults::{self, FaultKind, Faults};
 use super::filter::{Filter, InvalidFilter, Task};
 use super::hostile::{self, Hostile, HostileReply};
+use super::metadata::{self, Metadata};
 use super::paging;
 use super::params::Params;
 use super::rate_limit::RateLimit;
 use super::reply::{self, BusinessError, GatewayError, Reply};
+use super::route::{self, Signing, Target};
+use super::sts::Sts;
 
 /// A stalled request is released after this long even if nobody shuts the emulator down, so a
 /// long-running emulator does not collect forgotten connections forever. Far beyond any sane
@@ -32,6 +43,20 @@ pub(crate) struct Request {
     pub(crate) form: Option<String>,
     /// The `Host` header, echoed as `HostId` in gateway errors.
     pub(crate) host: Option<String>,
+    /// Every header, names lower-case, in arrival order (V3 signs them).
+    pub(crate) headers: Vec<(String, String)>,
+    /// The raw body (V3 signs its hash).
+    pub(crate) body: Vec<u8>,
+}
+
+impl Request {
+    /// The first value of header `name` (lower-case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// How to deliver an answer.
@@ -53,6 +78,9 @@ pub(crate) enum Outcome {
 pub(crate) struct Service {
     tasks: Vec<Task>,
     gate: Gate,
+    sts: Sts,
+    metadata: Metadata,
+    calls: Calls,
     faults: RwLock<Faults>,
     requests: AtomicU64,
     /// Requests being handled now, and the most there ever were at once.
@@ -72,12 +100,17 @@ impl Service {
     pub(crate) fn new(
         tasks: Vec<Task>,
         gate: Gate,
+        sts: Sts,
+        metadata: Metadata,
         faults: Faults,
         shutdown: CancellationToken,
     ) -> Self {
         Service {
             tasks,
             gate,
+            sts,
+            metadata,
+            calls: Calls::default(),
             faults: RwLock::new(faults),
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
@@ -100,6 +133,14 @@ impl Service {
 
     pub(crate) fn throttled_count(&self) -> u64 {
         self.throttled.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn credential_calls(&self) -> Vec<CredentialCall> {
+        self.calls.credential_calls()
+    }
+
+    pub(crate) fn dbs_requests_by_key(&self) -> std::collections::BTreeMap<String, u64> {
+        self.calls.dbs_requests_by_key()
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {
@@ -133,6 +174,17 @@ impl Service {
         let faults = self.faults();
         let request_id = reply::request_id(faults.seed, number);
         let params = decode(&request);
+        let target = route::target(&request, params.as_ref().ok());
+        if target != Target::Dbs {
+            let reply = self.credential_service(target, &request, &params, &request_id);
+            log::info!(
+                "#{number} in_flight={in_flight} {} {} -> {}",
+                request.method,
+                clipped(&request.path),
+                reply.summary
+            );
+            return Outcome::Send(reply);
+        }
 
         if !faults.latency.is_zero() {
             tokio::select! {
@@ -145,18 +197,15 @@ impl Service {
         let label = format!(
             "#{number} in_flight={in_flight} {} Action={} PageNum={}",
             request.method,
-            shown(&params, "Action"),
+            clipped(&route::action(&request, params.as_ref().ok()).unwrap_or_else(|| "-".into())),
             shown(&params, "PageNum"),
         );
-        let access_key = params
-            .as_ref()
-            .ok()
-            .and_then(|p| p.get("AccessKeyId"))
-            .unwrap_or("-");
-        if !self
-            .rate_limit
-            .admit(access_key, faults.rate_limit_qps, std::time::Instant::now())
-        {
+        let access_key = caller(&request, &params);
+        if !self.rate_limit.admit(
+            &access_key,
+            faults.rate_limit_qps,
+            std::time::Instant::now(),
+        ) {
             self.throttled.fetch_add(1, Ordering::SeqCst);
             let reply = self.gateway(&GatewayError::throttled(), &request, &request_id);
             log::info!(
@@ -283,11 +332,14 @@ impl Service {
             Ok(params) => params,
             Err(error) => return self.gateway(error, request, request_id),
         };
-        if let Err(error) = self
-            .gate
-            .admit(&request.method, params, OffsetDateTime::now_utc())
-        {
-            return self.gateway(&error, request, request_id);
+        let now = OffsetDateTime::now_utc();
+        let admitted = match route::signing(request, Some(params)) {
+            Signing::V1 => self.gate.admit(&request.method, params, now),
+            Signing::V3 => self.admit_v3(request, params, now),
+        };
+        match admitted {
+            Ok(access_key_id) => self.calls.dbs_request(&access_key_id),
+            Err(error) => return self.gateway(&error, request, request_id),
         }
         let page_request = match paging::page_request(
             params.non_empty("PageNum"),
@@ -323,6 +375,138 @@ impl Service {
         Reply::page(page_request, &page, served, matching.len(), request_id)
     }
 
+    /// A V3 DBS request: authenticated first, so that whatever is wrong with its signature is
+    /// what the client hears, then routed.
+    fn admit_v3(
+        &self,
+        request: &Request,
+        params: &Params,
+        now: OffsetDateTime,
+    ) -> Result<String, GatewayError> {
+        let query = query_params(request);
+        let access_key_id = self
+            .gate
+            .authenticate_v3(&v3_request(request, &query), params, now)?;
+        match route::action(request, Some(params)).as_deref() {
+            None => return Err(GatewayError::missing("Action")),
+            Some(auth::ACTION) => {}
+            Some(_) => return Err(GatewayError::action_not_found()),
+        }
+        match route::version(request, Some(params)).as_deref() {
+            None => Err(GatewayError::missing("Version")),
+            Some(auth::VERSION) => Ok(access_key_id),
+            Some(_) => Err(GatewayError::invalid_version()),
+        }
+    }
+
+    /// Answers STS, the metadata service or the credentials URI, and records the call.
+    fn credential_service(
+        &self,
+        target: Target,
+        request: &Request,
+        params: &Result<Params, GatewayError>,
+        request_id: &str,
+    ) -> Reply {
+        let now = OffsetDateTime::now_utc();
+        let identities = self.gate.identities();
+        let lifetime = self.sts.max_lifetime;
+        let mut recorded = params
+            .as_ref()
+            .map(calls::recorded_params)
+            .unwrap_or_default();
+        let (service, action, reply, signed_by, metadata_token) = match target {
+            Target::Metadata => {
+                if let Some(ttl) = request.header(metadata::TTL_HEADER) {
+                    recorded.insert(metadata::TTL_HEADER.to_owned(), ttl.to_owned());
+                }
+                let answer = self.metadata.answer(request, identities, lifetime, now);
+                (
+                    CredentialService::Metadata,
+                    None,
+                    answer.reply,
+                    None,
+                    answer.token,
+                )
+            }
+            Target::CredentialsUri => {
+                let reply = credentials_uri::answer(&request.method, identities, lifetime, now);
+                (CredentialService::CredentialsUri, None, reply, None, false)
+            }
+            Target::Sts | Target::Dbs => {
+                let action = route::action(request, params.as_ref().ok());
+                let (reply, signed_by) = self.sts_answer(request, params, request_id, now);
+                (CredentialService::Sts, action, reply, signed_by, false)
+            }
+        };
+        self.calls.record(CredentialCall {
+            service,
+            method: request.method.clone(),
+            path: request.path.clone(),
+            action,
+            params: recorded,
+            signed_by,
+            metadata_token,
+            status: reply.status.as_u16(),
+        });
+        reply
+    }
+
+    /// An STS answer, and who signed the request when it was signed and verified.
+    fn sts_answer(
+        &self,
+        request: &Request,
+        params: &Result<Params, GatewayError>,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> (Reply, Option<String>) {
+        let host = request.host.as_deref().unwrap_or("sts.aliyuncs.com");
+        let refuse = |error: &GatewayError| Reply::gateway_for("Sts", error, request_id, host);
+        if request.method != "GET" && request.method != "POST" {
+            return (refuse(&GatewayError::unsupported_method()), None);
+        }
+        let params = match params {
+            Ok(params) => params,
+            Err(error) => return (refuse(error), None),
+        };
+        let granted = |result: Result<serde_json::Value, GatewayError>| match result {
+            Ok(body) => {
+                let key = body["Credentials"]["AccessKeyId"].as_str().unwrap_or("-");
+                let summary = format!("200 credentials {key}");
+                Reply::json(axum::http::StatusCode::OK, request_id, &body, summary)
+            }
+            Err(error) => refuse(&error),
+        };
+        let identities = self.gate.identities();
+        match route::action(request, Some(params)).as_deref() {
+            Some("AssumeRoleWithOIDC") => (
+                granted(
+                    self.sts
+                        .assume_role_with_oidc(params, identities, now, request_id),
+                ),
+                None,
+            ),
+            Some("AssumeRole") => {
+                let signer = match route::signing(request, Some(params)) {
+                    Signing::V1 => self.gate.authenticate_v1(&request.method, params, now),
+                    Signing::V3 => {
+                        let query = query_params(request);
+                        self.gate
+                            .authenticate_v3(&v3_request(request, &query), params, now)
+                    }
+                };
+                match signer {
+                    Ok(key) => (
+                        granted(self.sts.assume_role(params, identities, now, request_id)),
+                        Some(key),
+                    ),
+                    Err(error) => (refuse(&error), None),
+                }
+            }
+            None => (refuse(&GatewayError::missing("Action")), None),
+            Some(_) => (refuse(&GatewayError::action_not_found()), None),
+        }
+    }
+
     fn gateway(&self, error: &GatewayError, request: &Request, request_id: &str) -> Reply {
         let host = request
             .host
@@ -335,11 +519,17 @@ impl Service {
 /// A parameter's value for the request log: escaped so a client cannot forge log lines, and
 /// clipped so it cannot flood them.
 fn shown(params: &Result<Params, GatewayError>, name: &str) -> String {
-    let value = params
-        .as_ref()
-        .ok()
-        .and_then(|p| p.get(name))
-        .unwrap_or("-");
+    clipped(
+        params
+            .as_ref()
+            .ok()
+            .and_then(|p| p.get(name))
+            .unwrap_or("-"),
+    )
+}
+
+/// Client-supplied text for the log, escaped and clipped.
+fn clipped(value: &str) -> String {
     let mut text: String = value
         .chars()
         .take(64)
@@ -349,6 +539,42 @@ fn shown(params: &Result<Params, GatewayError>, name: &str) -> String {
         text.push('…');
     }
     text
+}
+
+/// Who a request claims to come from (for the rate limit, before any check): the v1
+/// `AccessKeyId`, or the `Credential` of a V3 `Authorization` header.
+fn caller(request: &Request, params: &Result<Params, GatewayError>) -> String {
+    if let Some(authorization) = request.header("authorization") {
+        if let Ok(parsed) = auth_v3::parse_authorization(authorization) {
+            return parsed.access_key_id;
+        }
+    }
+    params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.get("AccessKeyId"))
+        .unwrap_or("-")
+        .to_owned()
+}
+
+/// The query string's parameters alone (V3 signs them apart from the body). Undecodable text
+/// was already refused by [`decode`], so an error here cannot happen and yields nothing.
+fn query_params(request: &Request) -> Params {
+    let mut params = Params::default();
+    if let Some(query) = &request.query {
+        let _ = params.extend_from(query);
+    }
+    params
+}
+
+fn v3_request<'a>(request: &'a Request, query: &'a Params) -> V3Request<'a> {
+    V3Request {
+        method: &request.method,
+        path: &request.path,
+        query,
+        headers: &request.headers,
+        body: &request.body,
+    }
 }
 
 /// Query string first, then the form body, as the real gateway merges them.
@@ -373,6 +599,8 @@ mod tests {
             query: query.map(str::to_owned),
             form: form.map(str::to_owned),
             host: None,
+            headers: Vec::new(),
+            body: Vec::new(),
         }
     }
 
