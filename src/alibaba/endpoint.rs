@@ -7,8 +7,36 @@ use std::net::IpAddr;
 
 use reqwest::Url;
 
-/// Regions whose DBS API is served from the Hangzhou host (DBS endpoint table).
-const SERVED_BY_HANGZHOU: [&str; 4] = ["cn-qingdao", "cn-beijing", "cn-shanghai", "cn-shenzhen"];
+/// The DBS API host of each region the official SDK knows (the `_endpoint_map` of
+/// `alibabacloud-dbs20190306`). Kept as the SDK writes it, full host names included, so that
+/// checking it against a newer SDK is a line-by-line comparison. The mainland regions, the
+/// finance clouds and both US regions have no DBS API host of their own and are served from
+/// Hangzhou; guessing `dbs-api.<region>` for them would name a host that does not answer.
+const KNOWN_HOSTS: &[(&str, &str)] = &[
+    ("cn-hangzhou", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-qingdao", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-beijing", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-shanghai", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-shenzhen", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-zhangjiakou", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-hongkong", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("us-west-1", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("us-east-1", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-hangzhou-finance", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-shanghai-finance-1", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-shenzhen-finance-1", "dbs-api.cn-hangzhou.aliyuncs.com"),
+    ("cn-chengdu", "dbs-api.cn-chengdu.aliyuncs.com"),
+    ("cn-huhehaote", "dbs-api.cn-huhehaote.aliyuncs.com"),
+    ("ap-southeast-1", "dbs-api.ap-southeast-1.aliyuncs.com"),
+    ("ap-southeast-2", "dbs-api.ap-southeast-2.aliyuncs.com"),
+    ("ap-southeast-3", "dbs-api.ap-southeast-3.aliyuncs.com"),
+    ("ap-southeast-5", "dbs-api.ap-southeast-5.aliyuncs.com"),
+    ("ap-northeast-1", "dbs-api.ap-northeast-1.aliyuncs.com"),
+    ("ap-south-1", "dbs-api.ap-south-1.aliyuncs.com"),
+    ("eu-central-1", "dbs-api.eu-central-1.aliyuncs.com"),
+    ("eu-west-1", "dbs-api.eu-west-1.aliyuncs.com"),
+    ("me-east-1", "dbs-api.me-east-1.aliyuncs.com"),
+];
 
 /// Why no usable endpoint could be derived; every variant names the offending value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,12 +89,24 @@ pub fn resolve_endpoint(
             region: region.to_owned(),
         });
     }
-    let host_region = if SERVED_BY_HANGZHOU.contains(&region) {
-        "cn-hangzhou"
-    } else {
-        region
-    };
-    Ok(format!("https://dbs-api.{host_region}.aliyuncs.com"))
+    let (host, known) = host_for(region);
+    if !known {
+        log::debug!(
+            "region {region:?} is not in the DBS endpoint map; guessing {host} (set `endpoint` \
+             if that host does not answer)"
+        );
+    }
+    Ok(format!("https://{host}"))
+}
+
+/// The API host of a valid region id, and whether it comes from the known map rather than from
+/// the `dbs-api.<region>` pattern (a guess: a region opened after the map was written most
+/// likely follows it, and a wrong guess fails loudly at the first request).
+fn host_for(region: &str) -> (String, bool) {
+    match KNOWN_HOSTS.iter().find(|(r, _)| *r == region) {
+        Some((_, host)) => ((*host).to_owned(), true),
+        None => (format!("dbs-api.{region}.aliyuncs.com"), false),
+    }
 }
 
 /// Checks an endpoint override on its own (URL shape, `http://` only for
@@ -130,27 +170,94 @@ fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn region_picks_its_own_host() {
-        assert_eq!(
-            resolve_endpoint("ap-southeast-1", None),
-            Ok("https://dbs-api.ap-southeast-1.aliyuncs.com".to_owned())
-        );
-        assert_eq!(
-            resolve_endpoint("cn-hangzhou", None),
-            Ok("https://dbs-api.cn-hangzhou.aliyuncs.com".to_owned())
-        );
-    }
+    /// The SDK's map, as facts independent of the table above.
+    const SERVED_BY_HANGZHOU: [&str; 12] = [
+        "cn-hangzhou",
+        "cn-qingdao",
+        "cn-beijing",
+        "cn-shanghai",
+        "cn-shenzhen",
+        "cn-zhangjiakou",
+        "cn-hongkong",
+        "us-west-1",
+        "us-east-1",
+        "cn-hangzhou-finance",
+        "cn-shanghai-finance-1",
+        "cn-shenzhen-finance-1",
+    ];
+    const OWN_HOST: [&str; 11] = [
+        "cn-chengdu",
+        "cn-huhehaote",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ap-northeast-1",
+        "ap-south-1",
+        "eu-central-1",
+        "eu-west-1",
+        "me-east-1",
+    ];
 
     #[test]
-    fn four_regions_are_served_by_hangzhou() {
-        for region in ["cn-qingdao", "cn-beijing", "cn-shanghai", "cn-shenzhen"] {
+    fn regions_served_by_hangzhou() {
+        for region in SERVED_BY_HANGZHOU {
             assert_eq!(
                 resolve_endpoint(region, None),
                 Ok("https://dbs-api.cn-hangzhou.aliyuncs.com".to_owned()),
                 "{region}"
             );
+            assert!(host_for(region).1, "{region} is in the known map");
         }
+    }
+
+    #[test]
+    fn regions_with_their_own_host() {
+        for region in OWN_HOST {
+            assert_eq!(
+                resolve_endpoint(region, None),
+                Ok(format!("https://dbs-api.{region}.aliyuncs.com")),
+                "{region}"
+            );
+            assert!(host_for(region).1, "{region} is in the known map");
+        }
+    }
+
+    #[test]
+    fn the_table_holds_exactly_the_known_regions_once() {
+        let mut listed: Vec<&str> = KNOWN_HOSTS.iter().map(|(r, _)| *r).collect();
+        listed.sort_unstable();
+        let mut expected: Vec<&str> = SERVED_BY_HANGZHOU
+            .iter()
+            .chain(&OWN_HOST)
+            .copied()
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+    }
+
+    #[test]
+    fn unknown_regions_get_a_guessed_host() {
+        for region in ["ap-northeast-2", "cn-wulanchabu", "eu-south-9"] {
+            assert_eq!(
+                host_for(region),
+                (format!("dbs-api.{region}.aliyuncs.com"), false),
+                "{region}"
+            );
+            assert_eq!(
+                resolve_endpoint(region, None),
+                Ok(format!("https://dbs-api.{region}.aliyuncs.com")),
+                "{region}"
+            );
+        }
+    }
+
+    #[test]
+    fn regions_are_matched_after_trimming() {
+        assert_eq!(
+            resolve_endpoint(" cn-beijing\n", None),
+            Ok("https://dbs-api.cn-hangzhou.aliyuncs.com".to_owned())
+        );
     }
 
     #[test]

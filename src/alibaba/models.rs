@@ -66,7 +66,10 @@ impl RestoreTaskQuery {
     }
 }
 
-/// One restore job; every API field, `None` when the API omits it (or sends an empty value).
+/// One restore job: the 36 fields of the official SDK's model of a restore job
+/// (`DescribeRestoreTaskListResponseBodyItemsRestoreTaskDetail` of `alibabacloud-dbs20190306`),
+/// `None` when the API omits one (or sends an empty value). The SDK knows 11 more fields than
+/// the published API reference; real answers may carry them, so they are read like the others.
 ///
 /// Field names on the wire are the API's, including its typos (`FullStruforeRestoreProgress`),
 /// so serializing a task gives back the API's JSON.
@@ -94,6 +97,20 @@ pub struct RestoreTask {
     /// `BackupGatewayId`.
     #[serde(rename = "BackupGatewayId", default, deserialize_with = "lenient_i64")]
     pub backup_gateway_id: Option<i64>,
+    /// `BackupGatewayIdentifier` (SDK only).
+    #[serde(
+        rename = "BackupGatewayIdentifier",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub backup_gateway_identifier: Option<String>,
+    /// `BackupSourceOssRegion` (SDK only).
+    #[serde(
+        rename = "BackupSourceOssRegion",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub backup_source_oss_region: Option<String>,
     /// `RestoreDir`.
     #[serde(rename = "RestoreDir", default, deserialize_with = "lenient_string")]
     pub restore_dir: Option<String>,
@@ -104,6 +121,13 @@ pub struct RestoreTask {
         deserialize_with = "lenient_string"
     )]
     pub restore_objects: Option<String>,
+    /// `RestoreDestinationMode` (SDK only).
+    #[serde(
+        rename = "RestoreDestinationMode",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub restore_destination_mode: Option<String>,
     /// `RestoreTime`, ms since epoch.
     #[serde(rename = "RestoreTime", default, deserialize_with = "lenient_i64")]
     pub restore_time: Option<i64>,
@@ -156,6 +180,27 @@ pub struct RestoreTask {
         deserialize_with = "lenient_string"
     )]
     pub destination_endpoint_ip_port: Option<String>,
+    /// `DestinationEndpointHost` (SDK only).
+    #[serde(
+        rename = "DestinationEndpointHost",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_host: Option<String>,
+    /// `DestinationEndpointPort` (SDK only): a string in the SDK, a number accepted too.
+    #[serde(
+        rename = "DestinationEndpointPort",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_port: Option<String>,
+    /// `DestinationEndpointEnableSsl` (SDK only): a string in the SDK, a boolean accepted too.
+    #[serde(
+        rename = "DestinationEndpointEnableSsl",
+        default,
+        deserialize_with = "lenient_string"
+    )]
+    pub destination_endpoint_enable_ssl: Option<String>,
     /// `DestinationEndpointDatabaseName`.
     #[serde(
         rename = "DestinationEndpointDatabaseName",
@@ -207,6 +252,41 @@ pub struct RestoreTask {
         deserialize_with = "lenient_f64"
     )]
     pub continuous_restore_progress: Option<f64>,
+    /// `PhysicalBackupRecoverProgress` (SDK only), percent.
+    #[serde(
+        rename = "PhysicalBackupRecoverProgress",
+        default,
+        deserialize_with = "lenient_f64"
+    )]
+    pub physical_backup_recover_progress: Option<f64>,
+    /// `PhysicalFullBackupRecoverProgress` (SDK only), percent.
+    #[serde(
+        rename = "PhysicalFullBackupRecoverProgress",
+        default,
+        deserialize_with = "lenient_f64"
+    )]
+    pub physical_full_backup_recover_progress: Option<f64>,
+    /// `PhysicalIncrementBackupRecoverProgress` (SDK only), percent.
+    #[serde(
+        rename = "PhysicalIncrementBackupRecoverProgress",
+        default,
+        deserialize_with = "lenient_f64"
+    )]
+    pub physical_increment_backup_recover_progress: Option<f64>,
+    /// `PhysicalFullAndIncrementBackupRecoverProgress` (SDK only), percent.
+    #[serde(
+        rename = "PhysicalFullAndIncrementBackupRecoverProgress",
+        default,
+        deserialize_with = "lenient_f64"
+    )]
+    pub physical_full_and_increment_backup_recover_progress: Option<f64>,
+    /// `PhysicalDatabaseOnlineProgress` (SDK only), percent.
+    #[serde(
+        rename = "PhysicalDatabaseOnlineProgress",
+        default,
+        deserialize_with = "lenient_f64"
+    )]
+    pub physical_database_online_progress: Option<f64>,
     /// `ErrMessage`, raw (the API writes the literal `"NULL"` for none; the provider maps it).
     #[serde(rename = "ErrMessage", default, deserialize_with = "lenient_string")]
     pub err_message: Option<String>,
@@ -369,7 +449,10 @@ pub fn page_from_object(obj: &Map<String, Value>, max_items: usize) -> Result<Pa
                 .get("RestoreTaskId")
                 .and_then(value_to_string)
                 .map(|id| id.chars().take(64).collect()),
-            detail: e.to_string(),
+            detail: match failing_field(raw) {
+                Some(field) => format!("`{field}`: {e}"),
+                None => e.to_string(),
+            },
         })?;
         tasks.push(task);
     }
@@ -381,6 +464,21 @@ pub fn page_from_object(obj: &Map<String, Value>, max_items: usize) -> Result<Pa
         total_elements,
         tasks,
         bytes: 0,
+    })
+}
+
+/// The field of `raw` that cannot be read. serde's message for a field's own deserializer does
+/// not say which field it was, and a user with 36 fields per job needs to know; reading each
+/// field alone finds it. Only runs on the error path.
+fn failing_field(raw: &Value) -> Option<String> {
+    let Value::Object(fields) = raw else {
+        return None;
+    };
+    fields.iter().find_map(|(key, value)| {
+        let alone = Value::Object(Map::from_iter([(key.clone(), value.clone())]));
+        RestoreTask::deserialize(&alone)
+            .is_err()
+            .then(|| key.chars().take(64).collect())
     })
 }
 
@@ -569,7 +667,12 @@ mod tests {
                    "FullDataRestoreProgress":"100","ContinuousRestoreProgress":" 50 ",
                    "FullStruforeRestoreProgress":"75%","FullStruAfterRestoreProgress":99.5,
                    "RestoreTaskCreateTime":"1700000000000","RestoreTaskFinishTime":"",
-                   "BackupSetId":12345}]}}"#,
+                   "BackupSetId":12345,"PhysicalBackupRecoverProgress":"40",
+                   "PhysicalFullBackupRecoverProgress":100,
+                   "PhysicalIncrementBackupRecoverProgress":"12.5%",
+                   "PhysicalFullAndIncrementBackupRecoverProgress":" 56 ",
+                   "PhysicalDatabaseOnlineProgress":"","DestinationEndpointPort":3306,
+                   "DestinationEndpointEnableSsl":true}]}}"#,
         );
         assert_eq!(
             (p.page_num, p.page_size, p.total_pages, p.total_elements),
@@ -585,6 +688,17 @@ mod tests {
         assert_eq!(t.full_struct_before_restore_progress, Some(75.0));
         assert_eq!(t.full_struct_after_restore_progress, Some(99.5));
         assert_eq!(t.backup_set_id.as_deref(), Some("12345"));
+        assert_eq!(t.physical_backup_recover_progress, Some(40.0));
+        assert_eq!(t.physical_full_backup_recover_progress, Some(100.0));
+        assert_eq!(t.physical_increment_backup_recover_progress, Some(12.5));
+        assert_eq!(
+            t.physical_full_and_increment_backup_recover_progress,
+            Some(56.0)
+        );
+        assert_eq!(t.physical_database_online_progress, None);
+        // Strings in the SDK's model; other scalars are kept as their text.
+        assert_eq!(t.destination_endpoint_port.as_deref(), Some("3306"));
+        assert_eq!(t.destination_endpoint_enable_ssl.as_deref(), Some("true"));
     }
 
     #[test]
@@ -600,7 +714,13 @@ mod tests {
               "DestinationEndpointDatabaseName":"db","DestinationEndpointUserName":"u",
               "DestinationEndpointOracleSID":"sid","FullDataRestoreProgress":10,
               "FullStruforeRestoreProgress":20,"FullStruAfterRestoreProgress":30,
-              "ContinuousRestoreProgress":40,"ErrMessage":"NULL","SomethingNew":{"x":[1]}}]}}"#,
+              "ContinuousRestoreProgress":40,"ErrMessage":"NULL","SomethingNew":{"x":[1]},
+              "BackupGatewayIdentifier":"gw","BackupSourceOssRegion":"cn-beijing",
+              "DestinationEndpointEnableSsl":"false","DestinationEndpointHost":"h.example",
+              "DestinationEndpointPort":"3306","RestoreDestinationMode":"mode",
+              "PhysicalBackupRecoverProgress":50,"PhysicalDatabaseOnlineProgress":60,
+              "PhysicalFullAndIncrementBackupRecoverProgress":70,
+              "PhysicalFullBackupRecoverProgress":80,"PhysicalIncrementBackupRecoverProgress":90}]}}"#,
         );
         let expected = RestoreTask {
             restore_task_id: Some("id".into()),
@@ -628,13 +748,55 @@ mod tests {
             full_struct_after_restore_progress: Some(30.0),
             continuous_restore_progress: Some(40.0),
             err_message: Some("NULL".into()),
+            backup_gateway_identifier: Some("gw".into()),
+            backup_source_oss_region: Some("cn-beijing".into()),
+            destination_endpoint_enable_ssl: Some("false".into()),
+            destination_endpoint_host: Some("h.example".into()),
+            destination_endpoint_port: Some("3306".into()),
+            restore_destination_mode: Some("mode".into()),
+            physical_backup_recover_progress: Some(50.0),
+            physical_database_online_progress: Some(60.0),
+            physical_full_and_increment_backup_recover_progress: Some(70.0),
+            physical_full_backup_recover_progress: Some(80.0),
+            physical_increment_backup_recover_progress: Some(90.0),
         };
         assert_eq!(p.tasks, vec![expected.clone()]);
         // Serializing gives the API's field names back, so a round trip is lossless.
         let json = serde_json::to_string(&expected).unwrap();
         assert!(json.contains("\"FullStruforeRestoreProgress\":20"));
+        // One JSON key per field of the SDK's model, none dropped and none added.
+        let keys = serde_json::from_str::<Map<String, Value>>(&json)
+            .unwrap()
+            .len();
+        assert_eq!(keys, 36);
         let again: RestoreTask = serde_json::from_str(&json).unwrap();
         assert_eq!(again, expected);
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named_with_the_job() {
+        for (field, value) in [
+            ("PhysicalBackupRecoverProgress", r#""half""#),
+            ("PhysicalDatabaseOnlineProgress", "true"),
+            ("PhysicalFullAndIncrementBackupRecoverProgress", "[1]"),
+            ("PhysicalFullBackupRecoverProgress", r#"{"a":1}"#),
+            ("PhysicalIncrementBackupRecoverProgress", r#""NaN""#),
+            ("FullDataRestoreProgress", r#""soon""#),
+            ("RestoreTime", r#""soon""#),
+        ] {
+            let body = format!(
+                r#"{{"Items":{{"RestoreTaskDetail":[{{"RestoreTaskId":"r-ok"}},
+                   {{"RestoreTaskId":"r-bad","RestoreTaskName":"n",{field:?}:{value}}}]}}}}"#
+            );
+            let err = parse_page(body.as_bytes(), 100).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(err, ParseError::BadTask { index: 1, .. }),
+                "{text}"
+            );
+            assert!(text.contains("(r-bad)"), "{text}");
+            assert!(text.contains(&format!("`{field}`")), "{text}");
+        }
     }
 
     #[test]
@@ -643,6 +805,8 @@ mod tests {
         assert_eq!(p.tasks.len(), 1);
         assert_eq!(p.tasks[0].restore_task_id, None);
         assert_eq!(p.tasks[0].backup_gateway_id, None);
+        assert_eq!(p.tasks[0].destination_endpoint_host, None);
+        assert_eq!(p.tasks[0].physical_database_online_progress, None);
     }
 
     #[test]

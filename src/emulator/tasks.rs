@@ -121,6 +121,39 @@ mod tests {
             .contains("Items"));
     }
 
+    /// The sample is what the docs, the demo and the end-to-end tests show, so it must exercise
+    /// every field the client reads, each both set and (where the API may omit it) missing.
+    #[test]
+    fn the_sample_fixture_carries_every_field_of_the_client_model() {
+        let sample =
+            parse_fixture(include_str!("../../examples/emulator/restore-tasks.json")).unwrap();
+        let model = serde_json::to_value(crate::alibaba::RestoreTask::default()).unwrap();
+        for field in model.as_object().unwrap().keys() {
+            assert!(
+                sample.iter().any(|t| t.contains_key(field)),
+                "no sample task has {field}"
+            );
+        }
+        for field in [
+            "BackupGatewayIdentifier",
+            "BackupSourceOssRegion",
+            "DestinationEndpointEnableSsl",
+            "DestinationEndpointHost",
+            "DestinationEndpointPort",
+            "RestoreDestinationMode",
+            "PhysicalBackupRecoverProgress",
+            "PhysicalDatabaseOnlineProgress",
+            "PhysicalFullAndIncrementBackupRecoverProgress",
+            "PhysicalFullBackupRecoverProgress",
+            "PhysicalIncrementBackupRecoverProgress",
+        ] {
+            assert!(
+                sample.iter().any(|t| !t.contains_key(field)),
+                "every sample task has {field}"
+            );
+        }
+    }
+
     #[test]
     fn empty_is_fine() {
         assert!(parse_fixture("[]").unwrap().is_empty());

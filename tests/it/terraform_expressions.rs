@@ -74,10 +74,39 @@ fn every_expression_gives_the_fixture_values_on_every_version() {
                 .map(|t| t["full_data_restore_progress"].as_i64().unwrap_or(0))
                 .sum::<i64>()),
         ),
+        (
+            "ssl_ports",
+            Json::Object(
+                all.iter()
+                    .filter(|t| t["destination_endpoint_enable_ssl"] == "true")
+                    .map(|t| {
+                        let port: i64 = t["destination_endpoint_port"]
+                            .as_str()
+                            .unwrap()
+                            .parse()
+                            .unwrap();
+                        (t["id"].as_str().unwrap().to_string(), json!(port))
+                    })
+                    .collect(),
+            ),
+        ),
+        (
+            "physical_online",
+            json!(all
+                .iter()
+                .filter(|t| t["physical_database_online_progress"] == 100)
+                .map(|t| t["id"].clone())
+                .collect::<Vec<_>>()),
+        ),
     ]);
     assert!(
         stopped.len() >= 2 && orders_plan.len() >= 2,
         "the fixture exercises for_each and count"
+    );
+    assert!(
+        expected["ssl_ports"].as_object().unwrap().len() >= 2
+            && expected["physical_online"].as_array().unwrap().len() >= 2,
+        "the fixture exercises the SDK-only fields"
     );
 
     for tf in matrix() {

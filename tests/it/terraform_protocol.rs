@@ -1,5 +1,6 @@
 //! Every Terraform of the matrix loads the provider over mandatory mTLS.
 
+use crate::common::fixture::{expected_task, fixture_tasks};
 use crate::common::terraform::{matrix, Workspace};
 
 const PROVIDER_ONLY: &str = r#"
@@ -49,7 +50,15 @@ fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
         assert_eq!(tasks["type"][0], "list", "{tf:?}: {tasks}");
         assert_eq!(tasks["type"][1][0], "object", "{tf:?}: {tasks}");
         let fields = tasks["type"][1][1].as_object().unwrap();
-        assert_eq!(fields.len(), 28, "{tf:?}");
+        // As many fields as the fixture helper expects of a task: the 36 of the SDK's
+        // model plus the three times as RFC 3339 text.
+        let expected = expected_task(&fixture_tasks()[0]);
+        let mut want: Vec<&String> = expected.as_object().unwrap().keys().collect();
+        let mut got: Vec<&String> = fields.keys().collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got.len(), 39, "{tf:?}");
+        assert_eq!(got, want, "{tf:?}");
         let description = tasks["description"].as_str().unwrap();
         for name in fields.keys() {
             let row = format!("| `{name}` |");

@@ -41,8 +41,20 @@ pub(crate) fn task_value(task: RestoreTask) -> Value {
         ("backup_plan_id", string(task.backup_plan_id)),
         ("backup_set_id", string(task.backup_set_id)),
         ("backup_gateway_id", number(task.backup_gateway_id)),
+        (
+            "backup_gateway_identifier",
+            string(task.backup_gateway_identifier),
+        ),
+        (
+            "backup_source_oss_region",
+            string(task.backup_source_oss_region),
+        ),
         ("restore_dir", string(task.restore_dir)),
         ("restore_objects", string(task.restore_objects)),
+        (
+            "restore_destination_mode",
+            string(task.restore_destination_mode),
+        ),
         ("restore_timestamp", number(task.restore_time)),
         ("restore_time", rfc3339(task.restore_time)),
         ("create_timestamp", number(task.restore_task_create_time)),
@@ -66,6 +78,18 @@ pub(crate) fn task_value(task: RestoreTask) -> Value {
         (
             "destination_endpoint_ip_port",
             string(task.destination_endpoint_ip_port),
+        ),
+        (
+            "destination_endpoint_host",
+            string(task.destination_endpoint_host),
+        ),
+        (
+            "destination_endpoint_port",
+            string(task.destination_endpoint_port),
+        ),
+        (
+            "destination_endpoint_enable_ssl",
+            string(task.destination_endpoint_enable_ssl),
         ),
         (
             "destination_endpoint_database_name",
@@ -94,6 +118,26 @@ pub(crate) fn task_value(task: RestoreTask) -> Value {
         (
             "continuous_restore_progress",
             percent(task.continuous_restore_progress),
+        ),
+        (
+            "physical_backup_recover_progress",
+            percent(task.physical_backup_recover_progress),
+        ),
+        (
+            "physical_full_backup_recover_progress",
+            percent(task.physical_full_backup_recover_progress),
+        ),
+        (
+            "physical_increment_backup_recover_progress",
+            percent(task.physical_increment_backup_recover_progress),
+        ),
+        (
+            "physical_full_and_increment_backup_recover_progress",
+            percent(task.physical_full_and_increment_backup_recover_progress),
+        ),
+        (
+            "physical_database_online_progress",
+            percent(task.physical_database_online_progress),
         ),
         ("error_message", error_message(task.err_message)),
     ])
@@ -148,6 +192,9 @@ mod tests {
             restore_task_create_time: Some(1_700_000_000_000),
             full_data_restore_progress: Some(55.5),
             err_message: Some("NULL".into()),
+            destination_endpoint_port: Some("3306".into()),
+            destination_endpoint_enable_ssl: Some("true".into()),
+            physical_database_online_progress: Some(12.5),
             ..RestoreTask::default()
         };
         let v = task_value(task);
@@ -174,6 +221,19 @@ mod tests {
         assert!(v.attr("error_message").is_null());
         assert!(v.attr("finish_time").is_null());
         assert!(v.attr("cross_role_name").is_null());
+        assert_eq!(v.attr("destination_endpoint_port").as_str(), Some("3306"));
+        assert_eq!(
+            v.attr("destination_endpoint_enable_ssl").as_str(),
+            Some("true")
+        );
+        assert_eq!(
+            v.attr("physical_database_online_progress")
+                .as_number()
+                .map(|n| n.as_f64()),
+            Some(12.5)
+        );
+        assert!(v.attr("physical_full_backup_recover_progress").is_null());
+        assert!(v.attr("backup_gateway_identifier").is_null());
         let json = serde_json::to_value(JsonView(&v)).unwrap();
         assert_eq!(json["create_timestamp"], 1_700_000_000_000i64);
         assert_eq!(json["error_message"], serde_json::Value::Null);
