@@ -19,8 +19,9 @@ pub mod trust_store;
 
 pub use client::{Backoff, ClientConfig, ClientError, DbsClient, TransportKind};
 pub use credentials::{
-    resolve_credentials, resolve_credentials_with_source, CredentialError, CredentialSource,
-    Credentials, ExplicitCredentials, ResolveOptions,
+    resolve_credentials, resolve_credentials_with_source, AssumeRoleSettings, CredentialError,
+    CredentialProvider, CredentialSource, Credentials, ExplicitCredentials, OidcSettings,
+    ResolveOptions,
 };
 pub use endpoint::{resolve_endpoint, validate_override, EndpointError};
 pub use error::ApiError;

@@ -5,11 +5,11 @@
 mod common;
 
 mod api_cancel;
-mod api_credentials;
 mod api_malformed;
 mod api_paging;
 mod api_retries;
 mod api_signing;
+mod credentials_chain;
 mod docs_drift;
 mod emulator_auth;
 mod emulator_binary;
