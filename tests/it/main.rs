@@ -22,6 +22,7 @@ mod release_chroot;
 mod release_mirror;
 mod security;
 mod terraform_budget;
+mod terraform_credentials;
 mod terraform_expressions;
 mod terraform_faults;
 mod terraform_hostile;
