@@ -262,13 +262,13 @@ fn credentials_uri_and_instance_role_come_after_oidc_and_before_profiles() {
         "ECS instance RAM role",
         "profile \"p\"",
     ];
-    for skip in 0..expected.len() {
+    for (skip, source) in expected.iter().enumerate() {
         // Drop the first `skip` sources (OIDC is the first three variables).
         let from = if skip == 0 { 0 } else { skip + 2 };
         let o = with_home(&all[from..], home.path());
         let p = planned(&none(), &o);
         assert!(
-            p.source.to_string().starts_with(expected[skip]),
+            p.source.to_string().starts_with(source),
             "{skip}: {}",
             p.source
         );
