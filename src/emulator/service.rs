@@ -177,8 +177,12 @@ impl Service {
         let target = route::target(&request, params.as_ref().ok());
         if target != Target::Dbs {
             let reply = self.credential_service(target, &request, &params, &request_id);
+            let action = match route::action(&request, params.as_ref().ok()) {
+                Some(action) if target == Target::Sts => format!(" Action={}", clipped(&action)),
+                _ => String::new(),
+            };
             log::info!(
-                "#{number} in_flight={in_flight} {} {} -> {}",
+                "#{number} in_flight={in_flight} {} {}{action} -> {}",
                 request.method,
                 clipped(&request.path),
                 reply.summary

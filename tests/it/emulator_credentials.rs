@@ -18,6 +18,9 @@ use time::OffsetDateTime;
 
 use crate::common::emulator_requests::{self, fresh_nonce, send_pairs, start, Call, Reply};
 
+/// Action parameters, as a test lists them.
+type Params = Vec<(&'static str, &'static str)>;
+
 const CROSS_ROLE: &str = "acs:ram::222222222222:role/cross-account";
 
 async fn emulator(edit: impl FnOnce(&mut EmulatorConfig)) -> Emulator {
@@ -93,7 +96,7 @@ async fn sts_v1(
 
 const BASE: (&str, &str, Option<&str>) = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, None);
 
-fn assume(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+fn assume(extra: &[(&'static str, &'static str)]) -> Params {
     let mut params = vec![
         ("RoleArn", DEFAULT_ROLE_ARN),
         ("RoleSessionName", "terraform-test"),
@@ -313,7 +316,7 @@ async fn roles_chain_and_v3_signs_assume_role_too() {
 #[tokio::test]
 async fn assume_role_refusals() {
     let emulator = emulator(|_| {}).await;
-    let cases: [(Vec<(&str, &str)>, u16, &str); 7] = [
+    let cases: [(Params, u16, &str); 7] = [
         (
             vec![
                 ("RoleArn", "acs:ram::1:role/nope"),
