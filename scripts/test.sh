@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "python3 with venv (the official-SDK test installs the SDK into a throwaway venv)"
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    else
+        echo "python3 cannot create venvs; install python3-venv (the official-SDK test needs it)" >&2
+    fi
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
