@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use super::chain::{self, DEFAULT_SESSION_NAME};
 use super::plan::{Base, OidcRole, OidcToken, Plan, RoleToAssume};
-use super::profile::{chosen_name, holds_json};
+use super::profile::{chosen_name, holds_json, read_file};
 use super::{
     env, sts, CredentialError, CredentialSource, Credentials, ExplicitCredentials, ResolveOptions,
 };
@@ -33,21 +33,8 @@ pub(super) fn plan(
     }) else {
         return Ok(None);
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => {
-            looked_at.push(CredentialSource::ProfileFile {
-                path,
-                reason: "file not found".to_owned(),
-            });
-            return Ok(None);
-        }
-        Err(e) => {
-            return Err(CredentialError::ProfileFile {
-                path,
-                reason: e.to_string(),
-            })
-        }
+    let Some(text) = read_file(&path, explicit_file, looked_at)? else {
+        return Ok(None);
     };
     let sections = parse(&text).map_err(|line| CredentialError::ProfileFile {
         path: path.clone(),

@@ -40,6 +40,29 @@ pub(super) fn holds_json(path: &Path) -> bool {
         == Some(b'{')
 }
 
+/// A credentials file's text. A file nobody named that does not exist is one more place that came
+/// up empty (`Ok(None)`); one the user named must be readable.
+pub(super) fn read_file(
+    path: &Path,
+    named: bool,
+    looked_at: &mut Vec<CredentialSource>,
+) -> Result<Option<String>, CredentialError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => {
+            looked_at.push(CredentialSource::ProfileFile {
+                path: path.to_owned(),
+                reason: "file not found".to_owned(),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(CredentialError::ProfileFile {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// Plans from the JSON profile, or `Ok(None)` when no JSON profile is configured.
 pub(super) fn plan(
     explicit: &ExplicitCredentials,
@@ -78,21 +101,8 @@ pub(super) fn plan(
         });
         return Ok(None);
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_file => {
-            looked_at.push(CredentialSource::ProfileFile {
-                path,
-                reason: "file not found".to_owned(),
-            });
-            return Ok(None);
-        }
-        Err(e) => {
-            return Err(CredentialError::ProfileFile {
-                path,
-                reason: e.to_string(),
-            })
-        }
+    let Some(text) = read_file(&path, explicit_file, looked_at)? else {
+        return Ok(None);
     };
     let config: CliConfig =
         serde_json::from_str(&text).map_err(|e| CredentialError::ProfileFile {
