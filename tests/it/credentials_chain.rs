@@ -560,3 +560,78 @@ async fn an_unreachable_sts_names_source_and_endpoint() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn profile_modes_that_call_out_oidc_credentials_uri_and_the_ini_file() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, DEFAULT_OIDC_TOKEN).unwrap();
+    let uri = format!("{}/credentials", emu.url());
+    let file = cli_file(
+        dir.path(),
+        serde_json::json!([
+            {"name": "oidc", "mode": "OIDC", "ram_role_arn": DEFAULT_ROLE_ARN,
+             "oidc_provider_arn": DEFAULT_OIDC_PROVIDER_ARN, "oidc_token_file": token,
+             "role_session_name": "profile-oidc", "policy": POLICY},
+            {"name": "uri", "mode": "CredentialsURI", "credentials_uri": uri}
+        ]),
+    );
+    for (name, service) in [
+        ("oidc", CredentialService::Sts),
+        ("uri", CredentialService::CredentialsUri),
+    ] {
+        let before = emu.credential_calls().len();
+        let explicit = ExplicitCredentials {
+            profile: Some(name.into()),
+            ..with_file(&file)
+        };
+        let (_, read) = read_all(&emu, &explicit, options(&emu, &[], None))
+            .await
+            .unwrap();
+        assert_eq!(read, TASKS, "{name}");
+        let calls = &emu.credential_calls()[before..];
+        assert!(
+            calls.iter().all(|c| c.service == service),
+            "{name}: {calls:?}"
+        );
+        if name == "oidc" {
+            assert_eq!(param(&calls[0], "RoleSessionName"), Some("profile-oidc"));
+            assert_eq!(param(&calls[0], "Policy"), Some(POLICY));
+        }
+    }
+
+    // The official library's INI file, when no CLI profile is configured.
+    let ini = dir.path().join("credentials.ini");
+    std::fs::write(
+        &ini,
+        format!(
+            "[default]\ntype = ram_role_arn\naccess_key_id = {DEFAULT_ACCESS_KEY_ID}\n\
+             access_key_secret = {DEFAULT_ACCESS_KEY_SECRET}\nrole_arn = {DEFAULT_ROLE_ARN}\n\
+             role_session_name = from-ini\n"
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let before = sts_calls(&emu).len();
+    let (provider, read) = read_all(
+        &emu,
+        &ExplicitCredentials::default(),
+        options(
+            &emu,
+            &[("ALIBABA_CLOUD_CREDENTIALS_FILE", ini.to_str().unwrap())],
+            Some(home.path()),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(read, TASKS);
+    assert!(provider
+        .source()
+        .to_string()
+        .starts_with("section [default] (type ram_role_arn)"));
+    let call = &sts_calls(&emu)[before];
+    assert_eq!(param(call, "RoleSessionName"), Some("from-ini"));
+    assert_eq!(call.signed_by.as_deref(), Some(DEFAULT_ACCESS_KEY_ID));
+    emu.shutdown().await;
+}
