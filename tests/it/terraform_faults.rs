@@ -288,8 +288,9 @@ fn interrupted_read(tf: Tf, ctrl_c: CtrlC) {
     let took = signalled.elapsed();
     eprintln!("{what}: Terraform exited {took:?} after SIGINT");
     let text = flat(&out.all());
+    // Generous on a slow CI; without the interrupt the read would run into DEADLINE (60 s).
     assert!(
-        took < Duration::from_secs(5),
+        took < Duration::from_secs(20),
         "{what}: exit took {took:?}\n{text}"
     );
     assert!(!status.success(), "{what}: {status}\n{text}");
