@@ -12,7 +12,6 @@
 //! - otherwise exactly a float64 (fractions such as 1.5, 2⁶³, ±infinity): a float64;
 //! - otherwise: a validated decimal, kept digit for digit.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -70,25 +69,6 @@ impl Number {
         }
     }
 
-    /// The value as a u64, if it is an integer in u64 range.
-    pub fn as_u64(&self) -> Option<u64> {
-        match &self.0 {
-            Repr::Int(i) => u64::try_from(*i).ok(),
-            Repr::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f < TWO_POW_64 => Some(*f as u64),
-            Repr::Float(_) => None,
-            Repr::Decimal(d) => {
-                if d.negative || d.exponent < 0 || d.digits.len() as i64 + d.exponent > 20 {
-                    return None;
-                }
-                let mut v: u128 = d.digits.parse().ok()?;
-                for _ in 0..d.exponent {
-                    v = v.checked_mul(10)?;
-                }
-                u64::try_from(v).ok()
-            }
-        }
-    }
-
     /// The nearest float64 (exact for integers up to 2⁵³ and for values
     /// that arrived as float64; ±infinity beyond float64 range).
     pub fn as_f64(&self) -> f64 {
@@ -103,15 +83,6 @@ impl Number {
                     .parse()
                     .unwrap_or(f64::NAN)
             }
-        }
-    }
-
-    /// Whether the value is a whole number (of any size).
-    pub fn is_integer(&self) -> bool {
-        match &self.0 {
-            Repr::Int(_) => true,
-            Repr::Float(f) => f.is_finite() && f.fract() == 0.0,
-            Repr::Decimal(d) => d.exponent >= 0,
         }
     }
 
@@ -157,32 +128,8 @@ impl Number {
             }))),
         }
     }
-
-    /// Sign, digits and exponent of the exact value, for comparisons.
-    fn exact_key(&self) -> Key {
-        match &self.0 {
-            Repr::Int(0) => Key::Zero,
-            Repr::Int(i) => {
-                let (digits, exponent) = normalize_integer(i.unsigned_abs().to_string());
-                Key::Finite(*i < 0, digits, exponent)
-            }
-            Repr::Float(f) if f.is_infinite() => {
-                if *f > 0.0 {
-                    Key::PosInf
-                } else {
-                    Key::NegInf
-                }
-            }
-            Repr::Float(f) => match exact_decimal(*f) {
-                Some((digits, exponent)) => Key::Finite(*f < 0.0, digits, exponent),
-                None => Key::Zero, // only NaN gets here; callers rule it out
-            },
-            Repr::Decimal(d) => Key::Finite(d.negative, d.digits.to_string(), d.exponent),
-        }
-    }
 }
 
-const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
 const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
 
 /// A number as the encoder writes it.
@@ -223,13 +170,6 @@ impl Decimal {
             }
         }
     }
-}
-
-enum Key {
-    NegInf,
-    Finite(bool, String, i64),
-    Zero,
-    PosInf,
 }
 
 fn normalize_integer(mut digits: String) -> (String, i64) {
@@ -374,50 +314,6 @@ impl PartialEq<i64> for Number {
     }
 }
 
-/// Exact numeric order across all representations; `None` only with NaN.
-impl PartialOrd for Number {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        match (&self.0, &other.0) {
-            (Repr::Int(a), Repr::Int(b)) => Some(a.cmp(b)),
-            (Repr::Float(a), Repr::Float(b)) => a.partial_cmp(b),
-            _ if self.is_nan() || other.is_nan() => None,
-            _ => Some(compare_keys(&self.exact_key(), &other.exact_key())),
-        }
-    }
-}
-
-fn compare_keys(a: &Key, b: &Key) -> Ordering {
-    fn rank(k: &Key) -> u8 {
-        match k {
-            Key::NegInf => 0,
-            Key::Finite(true, ..) => 1,
-            Key::Zero => 2,
-            Key::Finite(false, ..) => 3,
-            Key::PosInf => 4,
-        }
-    }
-    match (a, b) {
-        (Key::Finite(neg, da, ea), Key::Finite(neg_b, db, eb)) if neg == neg_b => {
-            let magnitude = compare_magnitude(da, *ea, db, *eb);
-            if *neg {
-                magnitude.reverse()
-            } else {
-                magnitude
-            }
-        }
-        _ => rank(a).cmp(&rank(b)),
-    }
-}
-
-fn compare_magnitude(da: &str, ea: i64, db: &str, eb: i64) -> Ordering {
-    let sci_a = ea + da.len() as i64;
-    let sci_b = eb + db.len() as i64;
-    // Normalized digits have no trailing zeros, so with equal scientific
-    // exponents a digit-wise comparison decides, and on a shared prefix the
-    // longer one (whose extra digits are not all zero) is larger.
-    sci_a.cmp(&sci_b).then_with(|| da.cmp(db))
-}
-
 /// Exact text, except that fractional float64s print as the shortest text
 /// that reads back as the same float64 (so `Number::from(0.1)` prints as
 /// `0.1`, not its 55-digit expansion).
@@ -535,9 +431,8 @@ mod tests {
         assert_eq!(Number::from(7u32), Number::from(7i64));
         assert_eq!(Number::from(7.0), Number::from(7i64));
         assert_eq!(Number::from(-0.0), Number::from(0i64));
-        assert_eq!(Number::from(u64::MAX).as_u64(), Some(u64::MAX));
         assert_eq!(Number::from(u64::MAX).as_i64(), None);
-        assert_eq!(Number::from(1u64 << 63).as_u64(), Some(1u64 << 63));
+        assert_eq!(Number::from(u64::MAX).to_string(), "18446744073709551615");
         assert_eq!(
             Number::from(1u64 << 63),
             "9223372036854775808".parse::<Number>().unwrap()
@@ -546,24 +441,14 @@ mod tests {
         assert_eq!(Number::from(1.5).as_f64(), 1.5);
         assert_eq!("0.1".parse::<Number>().unwrap().as_f64(), 0.1);
         assert_eq!("1e400".parse::<Number>().unwrap().as_f64(), f64::INFINITY);
-        assert_eq!("1e20".parse::<Number>().unwrap().as_u64(), None);
-        assert_eq!(
-            "1e19".parse::<Number>().unwrap().as_u64(),
-            Some(10_000_000_000_000_000_000)
-        );
-        assert_eq!(Number::from(-1i64).as_u64(), None);
         assert!(Number::from(f64::NAN).is_nan());
-        assert!(Number::from(3i64).is_integer());
-        assert!("1e30".parse::<Number>().unwrap().is_integer());
-        assert!(!"0.1".parse::<Number>().unwrap().is_integer());
-        assert!(!Number::from(f64::INFINITY).is_integer());
         let five: Number = "5.0".parse().unwrap();
         assert!(five == 5i64);
         assert!(five != 6i64);
     }
 
     #[test]
-    fn ordering_is_exact_across_representations() {
+    fn distinct_values_stay_distinct_across_representations() {
         let ascending = [
             "-inf",
             "-1e400",
@@ -586,12 +471,11 @@ mod tests {
         let numbers: Vec<Number> = ascending.iter().map(|s| s.parse().unwrap()).collect();
         for (i, a) in numbers.iter().enumerate() {
             for (j, b) in numbers.iter().enumerate() {
-                assert_eq!(a.partial_cmp(b), Some(i.cmp(&j)), "{a:?} vs {b:?}");
+                assert_eq!(a == b, i == j, "{a:?} vs {b:?}");
             }
         }
         assert_eq!(Number::from(0.1), numbers[8]);
         let nan = Number::from(f64::NAN);
-        assert_eq!(nan.partial_cmp(&Number::from(1i64)), None);
         assert_ne!(nan, nan.clone());
     }
 }
