@@ -20,8 +20,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use rmp::Marker;
-
 use super::infer::{infer, unify_elements};
 use super::number::{Number, WireNumber};
 use super::path::{index_step, Path, PathStep};
@@ -73,6 +71,9 @@ pub enum EncodeErrorKind {
         /// Elements in the value.
         found: usize,
     },
+    /// The output buffer refused bytes (never happens with a `Vec`).
+    #[error("cannot write the encoding: {0}")]
+    Write(String),
     /// A number is NaN.
     #[error("NaN cannot be sent as a number")]
     NotANumber,
@@ -192,10 +193,9 @@ impl Encoder<'_> {
             (_, Value::Encoded(e)) if e.ty == *ty || e.ty == *conc => {
                 self.out.extend_from_slice(&e.bytes)
             }
-            (_, Value::Null) => self.marker(Marker::Null),
+            (_, Value::Null) => written(rmp::encode::write_nil(self.out))?,
             (_, Value::Unknown) => self.out.extend_from_slice(&UNKNOWN),
-            (CtyType::Bool, Value::Bool(true)) => self.marker(Marker::True),
-            (CtyType::Bool, Value::Bool(false)) => self.marker(Marker::False),
+            (CtyType::Bool, Value::Bool(b)) => written(rmp::encode::write_bool(self.out, *b))?,
             (CtyType::Number, Value::Number(n)) => self.number(n)?,
             (CtyType::String, Value::String(s)) => self.str(s)?,
             (CtyType::List(et), Value::List(es)) | (CtyType::Set(et), Value::Set(es)) => {
@@ -220,10 +220,7 @@ impl Encoder<'_> {
     fn dynamic(&mut self, value: &Value, conc: &CtyType, depth: usize) -> Result<()> {
         let inferred;
         let ty = match (conc, value) {
-            (CtyType::Dynamic, Value::Null) => {
-                self.marker(Marker::Null);
-                return Ok(());
-            }
+            (CtyType::Dynamic, Value::Null) => return written(rmp::encode::write_nil(self.out)),
             (CtyType::Dynamic, Value::Unknown) => {
                 self.out.extend_from_slice(&UNKNOWN);
                 return Ok(());
@@ -235,10 +232,9 @@ impl Encoder<'_> {
             (decided, _) => decided,
         };
         enter(depth)?;
-        self.marker(Marker::FixArray(2));
+        self.array_len(2)?;
         let json = ty.to_json_bytes();
-        self.len(json.len(), Marker::Bin8, Marker::Bin16, Marker::Bin32)?;
-        self.out.extend_from_slice(&json);
+        written(rmp::encode::write_bin(self.out, &json).map_err(|e| e.to_string()))?;
         self.value(value, ty, ty, depth + 1)
     }
 
@@ -345,91 +341,37 @@ impl Encoder<'_> {
 
     fn number(&mut self, n: &Number) -> Result<()> {
         match n.wire() {
-            WireNumber::Int(i) => self.int(i),
-            WireNumber::Float(f) if f.is_nan() => return Err(EncodeErrorKind::NotANumber.into()),
-            WireNumber::Float(f) => {
-                self.marker(Marker::F64);
-                self.out.extend_from_slice(&f.to_be_bytes());
-            }
-            WireNumber::Decimal(d) => self.str(&d.text())?,
-        }
-        Ok(())
-    }
-
-    fn int(&mut self, i: i64) {
-        match i {
-            0..=0x7f => self.out.push(i as u8),
-            0x80..=0xff => self.out.extend_from_slice(&[Marker::U8.to_u8(), i as u8]),
-            0x100..=0xffff => self.marked(Marker::U16, &(i as u16).to_be_bytes()),
-            0x1_0000..=0xffff_ffff => self.marked(Marker::U32, &(i as u32).to_be_bytes()),
-            0x1_0000_0000.. => self.marked(Marker::U64, &(i as u64).to_be_bytes()),
-            -32..=-1 => self.out.push(i as u8),
-            -0x80..=-33 => self.marked(Marker::I8, &(i as i8).to_be_bytes()),
-            -0x8000..=-0x81 => self.marked(Marker::I16, &(i as i16).to_be_bytes()),
-            -0x8000_0000..=-0x8001 => self.marked(Marker::I32, &(i as i32).to_be_bytes()),
-            _ => self.marked(Marker::I64, &i.to_be_bytes()),
+            WireNumber::Int(i) => written(rmp::encode::write_sint(self.out, i).map(drop)),
+            WireNumber::Float(f) if f.is_nan() => Err(EncodeErrorKind::NotANumber.into()),
+            WireNumber::Float(f) => written(rmp::encode::write_f64(self.out, f)),
+            WireNumber::Decimal(d) => self.str(&d.text()),
         }
     }
 
     fn str(&mut self, s: &str) -> Result<()> {
-        if s.len() < 32 {
-            self.marker(Marker::FixStr(s.len() as u8));
-        } else {
-            self.len(s.len(), Marker::Str8, Marker::Str16, Marker::Str32)?;
-        }
+        written(rmp::encode::write_str_len(self.out, length(s.len())?).map(drop))?;
         self.out.extend_from_slice(s.as_bytes());
         Ok(())
     }
 
     fn array_len(&mut self, n: usize) -> Result<()> {
-        if n < 16 {
-            self.marker(Marker::FixArray(n as u8));
-            Ok(())
-        } else {
-            self.len16(n, Marker::Array16, Marker::Array32)
-        }
+        written(rmp::encode::write_array_len(self.out, length(n)?).map(drop))
     }
 
     fn map_len(&mut self, n: usize) -> Result<()> {
-        if n < 16 {
-            self.marker(Marker::FixMap(n as u8));
-            Ok(())
-        } else {
-            self.len16(n, Marker::Map16, Marker::Map32)
-        }
+        written(rmp::encode::write_map_len(self.out, length(n)?).map(drop))
     }
+}
 
-    /// A length in the 8/16/32-bit form that fits (str and bin).
-    fn len(&mut self, n: usize, m8: Marker, m16: Marker, m32: Marker) -> Result<()> {
-        match u8::try_from(n) {
-            Ok(n8) => {
-                self.marked(m8, &[n8]);
-                Ok(())
-            }
-            Err(_) => self.len16(n, m16, m32),
-        }
-    }
+/// msgpack lengths are 32-bit.
+fn length(n: usize) -> Result<u32> {
+    u32::try_from(n).map_err(|_| EncodeErrorKind::TooLong(n).into())
+}
 
-    /// A length in the 16/32-bit form that fits.
-    fn len16(&mut self, n: usize, m16: Marker, m32: Marker) -> Result<()> {
-        if let Ok(n16) = u16::try_from(n) {
-            self.marked(m16, &n16.to_be_bytes());
-        } else if let Ok(n32) = u32::try_from(n) {
-            self.marked(m32, &n32.to_be_bytes());
-        } else {
-            return Err(EncodeErrorKind::TooLong(n).into());
-        }
-        Ok(())
-    }
-
-    fn marker(&mut self, m: Marker) {
-        self.out.push(m.to_u8());
-    }
-
-    fn marked(&mut self, m: Marker, payload: &[u8]) {
-        self.out.push(m.to_u8());
-        self.out.extend_from_slice(payload);
-    }
+/// Writing into a `Vec` cannot fail (it only grows), so rmp's I/O error never happens; it is
+/// still turned into an error rather than a panic.
+fn written<E: fmt::Display>(result: std::result::Result<(), E>) -> Result<()> {
+    result.map_err(|e| EncodeErrorKind::Write(e.to_string()).into())
 }
 
 fn enter(depth: usize) -> Result<()> {
