@@ -7,36 +7,44 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
 /// A JSON array being written; dropped without [`commit`](Self::commit),
-/// it removes its temporary file and leaves any previous file untouched.
+/// its temporary file is removed and any previous file stays untouched.
+///
+/// Blocking I/O: callers run it off the async workers (`spawn_blocking`).
 pub(crate) struct JsonArrayFile {
     path: PathBuf,
-    temp: PathBuf,
-    writer: Option<BufWriter<File>>,
+    writer: Option<BufWriter<NamedTempFile>>,
     empty: bool,
 }
 
 impl JsonArrayFile {
     /// Starts the array next to `path`, creating missing parent directories.
     pub(crate) fn create(path: &Path) -> std::io::Result<Self> {
-        if path.is_dir() {
+        if path.is_dir() || path.file_name().is_none() {
             return Err(std::io::Error::other("output_file names a directory"));
         }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if path.file_name().is_none() {
-            return Err(std::io::Error::other("output_file names a directory"));
-        }
         std::fs::create_dir_all(&dir)?;
-        // Short, so that any legal target name still has a legal temporary name.
-        let temp = dir.join(format!(".tmp-dbs-{:016x}", rand::random::<u64>()));
-        let mut writer = BufWriter::new(File::create(&temp)?);
+        // In the target's directory, so the final rename stays on one file system.
+        // Created like `File::create` would (0666 less the umask), not with tempfile's private
+        // 0600: the published file is the user's to share.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".tmp-dbs-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(&dir)?;
+        let mut writer = BufWriter::new(temp);
         writer.write_all(b"[")?;
         Ok(Self {
             path: path.to_path_buf(),
-            temp,
             writer: Some(writer),
             empty: true,
         })
@@ -61,21 +69,14 @@ impl JsonArrayFile {
             .take()
             .ok_or_else(|| std::io::Error::other("output file already closed"))?;
         writer.write_all(if self.empty { b"]\n" } else { b"\n]\n" })?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&self.temp, &self.path)?;
+        let temp = writer.into_inner().map_err(|e| e.into_error())?;
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map_err(|e| e.error)?;
         // Make the rename itself durable.
         if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
             File::open(dir)?.sync_all()?;
         }
         Ok(())
-    }
-}
-
-impl Drop for JsonArrayFile {
-    fn drop(&mut self) {
-        // Only a committed file has been renamed away; anything else is debris.
-        let _ = std::fs::remove_file(&self.temp);
     }
 }
 
@@ -125,6 +126,19 @@ mod tests {
         drop(file);
         assert_eq!(read(&path), serde_json::json!([1]));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_file_gets_the_permissions_file_create_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let reference = dir.path().join("reference");
+        File::create(&reference).unwrap();
+        let path = dir.path().join("tasks.json");
+        write(&path, &[]).unwrap();
+        assert_eq!(mode(&path), mode(&reference), "{:o}", mode(&path));
     }
 
     #[test]

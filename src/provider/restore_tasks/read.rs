@@ -166,7 +166,17 @@ pub(crate) async fn read(
         .map(|t| opt_string(&t.restore_task_name))
         .collect();
     let total_count = tasks.len() as i64;
-    let task_values = encode_tasks(tasks, arguments.output_file.as_deref())?;
+    // Encoding thousands of jobs and writing the file are blocking work: off the async workers.
+    let output_file = arguments.output_file.clone();
+    let task_values =
+        tokio::task::spawn_blocking(move || encode_tasks(tasks, output_file.as_deref()))
+            .await
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Provider bug",
+                    format!("Encoding the restore jobs stopped unexpectedly: {e}"),
+                ))
+            })??;
     let passthrough = |name: &str| config.attr(name).clone();
     let state = Value::object([
         ("backup_plan_id", passthrough("backup_plan_id")),
