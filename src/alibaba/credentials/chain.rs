@@ -97,13 +97,13 @@ fn base(
         non_empty(&explicit.secret_key),
         non_empty(&explicit.security_token),
     );
-    let attribute = CredentialSource::Attribute;
+    let setting = CredentialSource::Setting;
     match (id, secret, token) {
         (Some(id), Some(secret), token) => {
-            return Ok(plan(keys(id, secret, token), attribute("access_key")))
+            return Ok(plan(keys(id, secret, token), setting("access_key")))
         }
         (None, None, None) => {
-            looked_at.extend([attribute("access_key"), attribute("secret_key")]);
+            looked_at.extend([setting("access_key"), setting("secret_key")]);
         }
         (id, secret, token) => {
             let found_in = [
@@ -113,23 +113,23 @@ fn base(
             ]
             .into_iter()
             .filter(|(set, _)| *set)
-            .map(|(_, name)| attribute(name))
+            .map(|(_, name)| setting(name))
             .collect();
             let (found, missing, needed) = match (id.is_some(), secret.is_some()) {
                 (true, false) => (
                     "an access key id",
                     "its secret_key",
-                    vec![attribute("secret_key")],
+                    vec![setting("secret_key")],
                 ),
                 (false, true) => (
                     "an access key secret",
                     "its access_key",
-                    vec![attribute("access_key")],
+                    vec![setting("access_key")],
                 ),
                 _ => (
                     "a security token",
                     "the access_key and secret_key it belongs to",
-                    vec![attribute("access_key"), attribute("secret_key")],
+                    vec![setting("access_key"), setting("secret_key")],
                 ),
             };
             return Err(CredentialError::Partial {
@@ -178,7 +178,7 @@ fn base(
 
     // 4. A credentials URI.
     let uri = non_empty(&explicit.credentials_uri)
-        .map(|u| (u, attribute("credentials_uri")))
+        .map(|u| (u, setting("credentials_uri")))
         .or_else(|| {
             opts.first_env(&env::CREDENTIALS_URI)
                 .map(|(u, name)| (u, CredentialSource::Environment(name)))
@@ -201,7 +201,7 @@ fn base(
         }
     }
     looked_at.extend([
-        attribute("credentials_uri"),
+        setting("credentials_uri"),
         CredentialSource::Environment(env::CREDENTIALS_URI[0]),
         CredentialSource::Environment(env::CREDENTIALS_URI[1]),
     ]);
@@ -216,7 +216,7 @@ fn base(
         ));
     }
     looked_at.extend([
-        attribute("ecs_role_name"),
+        setting("ecs_role_name"),
         CredentialSource::Environment(env::ECS_ROLE_NAME[0]),
         CredentialSource::Environment(env::ECS_ROLE_NAME[1]),
     ]);
@@ -342,9 +342,9 @@ fn oidc_block(
     let missing = |what: &str, attribute: &'static str, variable: Option<&'static str>| {
         CredentialError::Partial {
             found: "an assume_role_with_oidc block",
-            found_in: vec![CredentialSource::Attribute("assume_role_with_oidc")],
+            found_in: vec![CredentialSource::Setting("assume_role_with_oidc")],
             missing: format!("its {what}"),
-            looked_at: std::iter::once(CredentialSource::Attribute(attribute))
+            looked_at: std::iter::once(CredentialSource::Setting(attribute))
                 .chain(variable.map(CredentialSource::Environment))
                 .collect(),
         }
@@ -442,10 +442,10 @@ fn assume_role(
         .or_else(from_env)
         .ok_or_else(|| CredentialError::Partial {
             found: "an assume_role block",
-            found_in: vec![CredentialSource::Attribute("assume_role")],
+            found_in: vec![CredentialSource::Setting("assume_role")],
             missing: "its role_arn".to_owned(),
             looked_at: vec![
-                CredentialSource::Attribute("assume_role.role_arn"),
+                CredentialSource::Setting("assume_role.role_arn"),
                 CredentialSource::Environment(env::ASSUME_ROLE_ARN[0]),
                 CredentialSource::Environment(env::ASSUME_ROLE_ARN[1]),
             ],

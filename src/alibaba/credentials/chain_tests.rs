@@ -68,7 +68,7 @@ fn the_provider_block_wins_and_never_takes_a_token_from_the_environment() {
     ]);
     let p = planned(&keys_block("attr-id", "attr-secret"), &o);
     assert_eq!(keys_of(&p), ("attr-id", "attr-secret", None));
-    assert_eq!(p.source, CredentialSource::Attribute("access_key"));
+    assert_eq!(p.source, CredentialSource::Setting("access_key"));
     assert!(p.roles.is_empty());
     let with_token = ExplicitCredentials {
         security_token: Some("attr-token".into()),
@@ -86,7 +86,7 @@ fn a_half_set_provider_block_is_an_error_naming_the_missing_half() {
     };
     let text = refused(&id_only, &o);
     assert!(
-        text.contains("an access key id is set (provider attribute `access_key`)"),
+        text.contains("an access key id is set (setting `access_key`)"),
         "{text}"
     );
     assert!(
@@ -300,7 +300,7 @@ fn credentials_uri_and_instance_role_from_attribute_or_variables() {
         credentials_uri: Some("ftp://x".into()),
         ..none()
     };
-    assert!(refused(&bad, &opts(&[])).contains("invalid provider attribute `credentials_uri`"));
+    assert!(refused(&bad, &opts(&[])).contains("invalid setting `credentials_uri`"));
 
     let explicit = ExplicitCredentials {
         ecs_role_name: Some("AttrRole".into()),

@@ -224,8 +224,9 @@ impl ResolveOptions {
 /// One place the chain looked at; also tells where resolved credentials came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CredentialSource {
-    /// Provider block arguments, e.g. `access_key`.
-    Attribute(&'static str),
+    /// A setting the caller passed in [`ExplicitCredentials`], by its field name (the provider
+    /// block's argument of the same name), e.g. `access_key`.
+    Setting(&'static str),
     /// An environment variable.
     Environment(&'static str),
     /// OIDC (`AssumeRoleWithOIDC`), from the block or the environment.
@@ -276,7 +277,7 @@ pub enum CredentialSource {
 impl fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CredentialSource::Attribute(name) => write!(f, "provider attribute `{name}`"),
+            CredentialSource::Setting(name) => write!(f, "setting `{name}`"),
             CredentialSource::Environment(name) => write!(f, "environment variable {name}"),
             CredentialSource::Oidc { role_arn, from } => {
                 write!(f, "OIDC role {role_arn} ({from})")

@@ -50,7 +50,7 @@ impl From<Credentials> for CredentialProvider {
             Plan {
                 base: Base::Keys(credentials),
                 roles: Vec::new(),
-                source: CredentialSource::Attribute("access_key"),
+                source: CredentialSource::Setting("access_key"),
                 region: None,
             },
             ResolveOptions::default(),
