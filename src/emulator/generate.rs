@@ -426,19 +426,7 @@ mod tests {
                 "{field} never generated"
             );
         }
-        for field in [
-            "BackupGatewayIdentifier",
-            "BackupSourceOssRegion",
-            "DestinationEndpointEnableSsl",
-            "DestinationEndpointHost",
-            "DestinationEndpointPort",
-            "RestoreDestinationMode",
-            "PhysicalBackupRecoverProgress",
-            "PhysicalDatabaseOnlineProgress",
-            "PhysicalFullAndIncrementBackupRecoverProgress",
-            "PhysicalFullBackupRecoverProgress",
-            "PhysicalIncrementBackupRecoverProgress",
-        ] {
+        for field in crate::emulator::tasks::tests::SDK_ONLY_FIELDS {
             assert!(
                 all.iter().any(|t| !t.contains_key(field)),
                 "{field} always generated"

@@ -192,18 +192,7 @@ mod tests {
     }
 
     fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: method.into(),
-            path: path.into(),
-            query: None,
-            form: None,
-            host: None,
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            body: Vec::new(),
-        }
+        Request::test(method, path, headers)
     }
 
     fn ask(m: &Metadata, r: &Request, now: OffsetDateTime) -> (u16, String, bool) {

@@ -85,18 +85,7 @@ mod tests {
     use super::*;
 
     fn request(path: &str, headers: &[(&str, &str)]) -> Request {
-        Request {
-            method: "GET".into(),
-            path: path.into(),
-            query: None,
-            form: None,
-            host: None,
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            body: Vec::new(),
-        }
+        Request::test("GET", path, headers)
     }
 
     fn params(text: &str) -> Params {

@@ -50,6 +50,23 @@ pub(crate) struct Request {
 }
 
 impl Request {
+    /// A bodiless request to `path` with `headers`, for the services' unit tests.
+    #[cfg(test)]
+    pub(crate) fn test(method: &str, path: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            form: None,
+            host: None,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: Vec::new(),
+        }
+    }
+
     /// The first value of header `name` (lower-case).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -349,24 +349,23 @@ fn oidc_block(
                 .collect(),
         }
     };
-    let role_arn = non_empty(&block.role_arn)
-        .or_else(|| opts.var(env::OIDC_ROLE_ARN))
-        .ok_or_else(|| {
-            missing(
-                "role_arn",
-                "assume_role_with_oidc.role_arn",
-                Some(env::OIDC_ROLE_ARN),
-            )
-        })?;
-    let provider_arn = non_empty(&block.oidc_provider_arn)
-        .or_else(|| opts.var(env::OIDC_PROVIDER_ARN))
-        .ok_or_else(|| {
-            missing(
-                "oidc_provider_arn",
-                "assume_role_with_oidc.oidc_provider_arn",
-                Some(env::OIDC_PROVIDER_ARN),
-            )
-        })?;
+    let required = |value: &Option<String>, what, attribute, variable| {
+        non_empty(value)
+            .or_else(|| opts.var(variable))
+            .ok_or_else(|| missing(what, attribute, Some(variable)))
+    };
+    let role_arn = required(
+        &block.role_arn,
+        "role_arn",
+        "assume_role_with_oidc.role_arn",
+        env::OIDC_ROLE_ARN,
+    )?;
+    let provider_arn = required(
+        &block.oidc_provider_arn,
+        "oidc_provider_arn",
+        "assume_role_with_oidc.oidc_provider_arn",
+        env::OIDC_PROVIDER_ARN,
+    )?;
     let token = match (non_empty(&block.oidc_token), &block.oidc_token_file) {
         (Some(token), None) => OidcToken::Inline(token),
         (None, Some(file)) if !file.as_os_str().is_empty() => OidcToken::File(file.clone()),

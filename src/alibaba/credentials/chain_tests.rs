@@ -9,13 +9,7 @@ use crate::alibaba::credentials::plan::{Base, OidcToken, Plan, RoleToAssume};
 use crate::alibaba::credentials::{env, AssumeRoleSettings, CredentialSource, OidcSettings};
 
 fn opts(env: &[(&str, &str)]) -> ResolveOptions {
-    ResolveOptions {
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        ..ResolveOptions::default()
-    }
+    ResolveOptions::with_env(env)
 }
 
 fn with_home(env: &[(&str, &str)], home: &Path) -> ResolveOptions {

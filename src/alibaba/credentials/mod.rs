@@ -199,6 +199,18 @@ impl ResolveOptions {
         }
     }
 
+    /// Options with just these variables, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn with_env(env: &[(&str, &str)]) -> Self {
+        ResolveOptions {
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..ResolveOptions::default()
+        }
+    }
+
     /// The value of `name` when set and not blank.
     fn var(&self, name: &str) -> Option<String> {
         self.env

@@ -223,13 +223,7 @@ mod tests {
     use super::*;
 
     fn opts(env: &[(&str, &str)]) -> ResolveOptions {
-        ResolveOptions {
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..ResolveOptions::default()
-        }
+        ResolveOptions::with_env(env)
     }
 
     #[test]
