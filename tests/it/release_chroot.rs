@@ -16,18 +16,19 @@ use serde_json::{json, Value as Json};
 use crate::common::emulator::RunningEmulator;
 use crate::common::fixture::expected_tasks;
 use crate::common::release::{exe_name, release_binary};
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{terraform, Tf, TfOutput};
 
-const CONFIG: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
+/// The part after the shared `terraform` block.
+const CONFIG_BODY: &str = r#"
 provider "dbs" {}
 data "dbs_restore_tasks" "all" {}
 output "tasks" { value = data.dbs_restore_tasks.all.tasks }
 "#;
+
+fn config() -> String {
+    format!("{REQUIRED_PROVIDERS}{CONFIG_BODY}")
+}
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
@@ -74,7 +75,7 @@ impl EmptyRoot {
             std::fs::copy(bundle, root.join("etc/ssl/certs/ca-certificates.crt"))
                 .unwrap_or_else(|e| panic!("this machine's CA bundle {}: {e}", bundle.display()));
         }
-        std::fs::write(root.join("work/main.tf"), CONFIG).unwrap();
+        std::fs::write(root.join("work/main.tf"), config()).unwrap();
         std::fs::write(
             root.join("work/cli.tfrc"),
             "provider_installation {\n  dev_overrides {\n    \"example/dbs\" = \"/plugins\"\n  }\n  direct {}\n}\n",

@@ -36,13 +36,7 @@ const WRONG_SECRET: &str = "wr0ng-SeCrEt-0f-the-security-test-Kp2";
 /// Shaped like a real STS token: base64, so `+`, `/` and `=` get encoded.
 const TOKEN: &str = "CAIS+t0ken/0f-the-security-test==";
 
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
-"#;
+use crate::common::terraform::REQUIRED_PROVIDERS as HEADER;
 
 const READ_ALL: &str = r#"
 data "dbs_restore_tasks" "all" {

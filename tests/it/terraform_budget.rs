@@ -10,16 +10,13 @@ use serde_json::Value as Json;
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::RunningEmulator;
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{outputs, Tf, Workspace};
 
 const MAX_CONCURRENCY: u64 = 3;
 
-const CONFIG: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
+/// The part after the shared `terraform` block.
+const CONFIG_BODY: &str = r#"
 provider "dbs" {
   max_concurrency = 3
 }
@@ -35,6 +32,10 @@ output "per_plan" {
 }
 "#;
 
+fn config() -> String {
+    format!("{REQUIRED_PROVIDERS}{CONFIG_BODY}")
+}
+
 #[test]
 fn twenty_instances_share_one_budget_of_max_concurrency() {
     // 3,000 generated jobs fall into 20 backup plans.
@@ -48,7 +49,7 @@ fn twenty_instances_share_one_budget_of_max_concurrency() {
             ..Faults::default()
         },
     );
-    let ws = Workspace::new(Tf::V1_15_5, CONFIG).with_emulator(&emulator);
+    let ws = Workspace::new(Tf::V1_15_5, &config()).with_emulator(&emulator);
     ws.run(&[
         "apply",
         "-auto-approve",

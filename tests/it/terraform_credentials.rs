@@ -11,13 +11,7 @@ use crate::common::emulator::{sample_fixture, RunningEmulator};
 use crate::common::fixture::fixture_tasks;
 use crate::common::terraform::{matrix, outputs, Workspace};
 
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
-"#;
+use crate::common::terraform::REQUIRED_PROVIDERS as HEADER;
 
 const READ: &str = r#"
 data "dbs_restore_tasks" "all" {}

@@ -16,6 +16,7 @@ use terraform_provider_dbs::emulator::{Faults, TaskSource};
 use crate::common::emulator::RunningEmulator;
 use crate::common::plugin::provider_binary;
 use crate::common::process::{eventually, is_running, providers_below, Background};
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{matrix, Tf, TfOutput, Workspace};
 
 /// Tasks the emulator serves: twelve pages of five at `page_size = 5`, so a
@@ -30,13 +31,7 @@ const APPLY: &[&str] = &["apply", "-auto-approve", "-no-color", "-input=false"];
 /// A configuration reading every task, with the given provider settings.
 fn config(provider_settings: &str) -> String {
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    dbs = {{ source = "example/dbs" }}
-  }}
-}}
-provider "dbs" {{
+        r#"{REQUIRED_PROVIDERS}provider "dbs" {{
 {provider_settings}
 }}
 data "dbs_restore_tasks" "all" {{

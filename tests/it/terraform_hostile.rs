@@ -21,6 +21,7 @@ use crate::common::plugin::provider_binary;
 use crate::common::process::{peak_rss_kib, providers_below, Background};
 use crate::common::recorder::Recorder;
 use crate::common::secrets::spellings;
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{outputs, Tf, Workspace};
 
 const ACCESS_KEY: &str = "hostile-access-key";
@@ -28,12 +29,8 @@ const SECRET: &str = "hostile-secret-0123456789";
 const TOKEN: &str = "CAIShostileSTStoken0123456789abcdef";
 const PLAN: &str = "dbs1hvb0w8k2p";
 
-const CONFIG: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
+/// The part after the shared `terraform` block.
+const CONFIG_BODY: &str = r#"
 provider "dbs" {
   max_retries     = 2
   request_timeout = 5
@@ -43,6 +40,10 @@ data "dbs_restore_tasks" "x" {
 }
 output "ids" { value = data.dbs_restore_tasks.x.tasks[*].id }
 "#;
+
+fn config() -> String {
+    format!("{REQUIRED_PROVIDERS}{CONFIG_BODY}")
+}
 
 /// What a mode must end in.
 enum Outcome {
@@ -83,7 +84,7 @@ fn run(mode: Hostile, expected: Outcome) -> Row {
         .unwrap();
     let wire = Recorder::forwarding_to(upstream);
     let trace = tempfile::NamedTempFile::new().unwrap();
-    let ws = Workspace::new(Tf::V1_0_3, CONFIG)
+    let ws = Workspace::new(Tf::V1_0_3, &config())
         .env("ALIBABA_CLOUD_ENDPOINT_DBS", &wire.url())
         .env("ALIBABA_CLOUD_REGION", "cn-hangzhou")
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY)

@@ -7,17 +7,14 @@ use serde_json::json;
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::RunningEmulator;
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{outputs, Tf, Workspace};
 
 const JOBS: usize = 9;
 const OBJECTS_BYTES: usize = 8 << 20;
 
-const CONFIG: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
+/// The part after the shared `terraform` block.
+const CONFIG_BODY: &str = r#"
 provider "dbs" {}
 variable "ids" {
   type    = list(string)
@@ -29,6 +26,10 @@ data "dbs_restore_tasks" "big" {
 }
 output "count" { value = data.dbs_restore_tasks.big.total_count }
 "#;
+
+fn config() -> String {
+    format!("{REQUIRED_PROVIDERS}{CONFIG_BODY}")
+}
 
 #[test]
 fn a_state_past_64_mib_is_a_clear_error_and_a_filter_fixes_it() {
@@ -48,7 +49,7 @@ fn a_state_past_64_mib_is_a_clear_error_and_a_filter_fixes_it() {
     std::fs::write(&fixture, json!({ "RestoreTaskDetail": tasks }).to_string()).unwrap();
     let emulator = RunningEmulator::start(TaskSource::Fixture(fixture), Faults::default());
 
-    let ws = Workspace::new(Tf::V1_0_3, CONFIG).with_emulator(&emulator);
+    let ws = Workspace::new(Tf::V1_0_3, &config()).with_emulator(&emulator);
     let failed = ws.run(&["plan", "-no-color", "-input=false"]);
     let text = failed.all();
     assert!(!failed.success, "{text}");

@@ -1,25 +1,29 @@
 //! Every Terraform of the matrix loads the provider over mandatory mTLS.
 
 use crate::common::fixture::{expected_task, fixture_tasks};
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{matrix, Workspace};
 
-const PROVIDER_ONLY: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
-}
+/// The part after the shared `terraform` block.
+const PROVIDER_ONLY_BODY: &str = r#"
 provider "dbs" {
   region = "cn-hangzhou"
 }
 "#;
+
+fn provider_only() -> String {
+    format!("{REQUIRED_PROVIDERS}{PROVIDER_ONLY_BODY}")
+}
 
 #[test]
 fn providers_schema_json_lists_provider_and_data_source_with_descriptions() {
     for tf in matrix() {
         let ws = Workspace::new(
             tf,
-            &format!("{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n"),
+            &format!(
+                "{}\ndata \"dbs_restore_tasks\" \"all\" {{}}\n",
+                provider_only()
+            ),
         );
         let out = ws.run(&["providers", "schema", "-json"]).ok();
         let json: serde_json::Value = serde_json::from_str(&out.stdout)
@@ -78,7 +82,8 @@ fn validation_error_points_at_the_attribute() {
         let ws = Workspace::new(
             tf,
             &format!(
-                "{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  page_size = 0\n}}\n"
+                "{}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  page_size = 0\n}}\n",
+                provider_only()
             ),
         );
         let out = ws.run(&["plan", "-no-color", "-input=false"]);
@@ -122,7 +127,8 @@ fn debug_mode_reattach_is_accepted_by_terraform_1_15() {
     let ws = Workspace::new(
         crate::common::terraform::Tf::V1_15_5,
         &format!(
-            "{PROVIDER_ONLY}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n"
+            "{}\ndata \"dbs_restore_tasks\" \"bad\" {{\n  name_regex = \"([\"\n}}\n",
+            provider_only()
         ),
     )
     .env("TF_REATTACH_PROVIDERS", &reattach);

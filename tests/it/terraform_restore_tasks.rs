@@ -6,16 +6,12 @@ use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::{sample_fixture, RunningEmulator};
 use crate::common::fixture::{expected_tasks, fixture_tasks};
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{matrix, outputs, with, Feature, Tf, Workspace};
 
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    dbs = { source = "example/dbs" }
-  }
+fn header() -> String {
+    format!("{REQUIRED_PROVIDERS}provider \"dbs\" {{}}\n")
 }
-provider "dbs" {}
-"#;
 
 const FOUR_WAYS: &str = r#"
 data "dbs_restore_tasks" "by_plan" {
@@ -39,7 +35,7 @@ output "all" { value = data.dbs_restore_tasks.all }
 "#;
 
 fn workspace(tf: Tf, emulator: &RunningEmulator, body: &str) -> Workspace {
-    let mut ws = Workspace::new(tf, &format!("{HEADER}\n{body}"));
+    let mut ws = Workspace::new(tf, &format!("{}\n{body}", header()));
     for (k, v) in emulator.provider_env() {
         ws = ws.env(k, &v);
     }

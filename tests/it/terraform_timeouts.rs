@@ -8,17 +8,12 @@ use std::time::{Duration, Instant};
 use terraform_provider_dbs::emulator::{Faults, TaskSource};
 
 use crate::common::emulator::RunningEmulator;
+use crate::common::terraform::REQUIRED_PROVIDERS;
 use crate::common::terraform::{matrix, Tf, Workspace};
 
 fn config(read: &str) -> String {
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    dbs = {{ source = "example/dbs" }}
-  }}
-}}
-provider "dbs" {{
+        r#"{REQUIRED_PROVIDERS}provider "dbs" {{
   max_concurrency = 1
 }}
 data "dbs_restore_tasks" "slow" {{

@@ -166,6 +166,16 @@ pub fn terraform(tf: Tf) -> PathBuf {
     exe
 }
 
+/// The `terraform` block every workspace of this provider starts with (the address the
+/// workspaces' `dev_overrides` serve).
+pub const REQUIRED_PROVIDERS: &str = r#"
+terraform {
+  required_providers {
+    dbs = { source = "example/dbs" }
+  }
+}
+"#;
+
 /// A throwaway Terraform working directory wired to the locally built
 /// provider through `dev_overrides` (no `terraform init` needed).
 pub struct Workspace {
