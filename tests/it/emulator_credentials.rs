@@ -174,23 +174,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 async fn read(response: reqwest::Response) -> Reply {
-    let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let request_id_header = header("x-acs-request-id");
-    let text = response.text().await.expect("a body");
-    Reply {
-        status,
-        content_type,
-        request_id_header,
-        text,
-    }
+    Reply::read(response).await
 }
 
 /// Asserts the real gateway error shape and code.

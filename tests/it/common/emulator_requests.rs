@@ -130,6 +130,27 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads a whole answer.
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let request_id_header = header("x-acs-request-id");
+        let text = response.text().await.expect("a whole body");
+        Reply {
+            status,
+            content_type,
+            request_id_header,
+            text,
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
@@ -186,22 +207,5 @@ pub async fn send_pairs_to(
     } else {
         client.get(format!("{url}/?{encoded}"))
     };
-    let response = request.send().await.expect("an HTTP answer");
-    let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let request_id_header = header("x-acs-request-id");
-    let text = response.text().await.expect("a whole body");
-    Reply {
-        status,
-        content_type,
-        request_id_header,
-        text,
-    }
+    Reply::read(request.send().await.expect("an HTTP answer")).await
 }
