@@ -4,6 +4,7 @@
 //! midway case also checks by event order that no page is sent after the cancel.
 
 use crate::common::api_support as support;
+use crate::common::emulator_requests::faults;
 
 use std::time::{Duration, Instant};
 
@@ -48,14 +49,7 @@ async fn cancel_after(
 
 #[tokio::test]
 async fn cancelled_midway_through_pages_returns_and_sends_nothing_more() {
-    let emu = emulator(
-        1000,
-        Faults {
-            latency: Duration::from_millis(200),
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(1000, faults(|f| f.latency = Duration::from_millis(200))).await;
     // 100 pages of 0.2 s, 4 at a time: about 5 s left when the cancel comes.
     let (took, seen) = cancel_after(client(config(&emu.url())), &emu, 6).await;
     assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -72,14 +66,7 @@ async fn cancelled_midway_through_pages_returns_and_sends_nothing_more() {
 
 #[tokio::test]
 async fn cancelled_while_a_request_hangs_returns() {
-    let emu = emulator(
-        10,
-        Faults {
-            stall_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(10, faults(|f| f.stall_rate = 1.0)).await;
     let c = client(ClientConfig {
         request_timeout: Duration::from_secs(30),
         ..config(&emu.url())
@@ -91,14 +78,7 @@ async fn cancelled_while_a_request_hangs_returns() {
 
 #[tokio::test]
 async fn cancelled_during_backoff_returns() {
-    let emu = emulator(
-        10,
-        Faults {
-            throttle_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(10, faults(|f| f.throttle_rate = 1.0)).await;
     let c = DbsClient::new(config(&emu.url()))
         .unwrap()
         .with_backoff(Backoff {

@@ -3,6 +3,7 @@
 //! (asserted on the emulator's request count).
 
 use crate::common::api_support as support;
+use crate::common::emulator_requests::faults;
 
 use std::time::Duration;
 
@@ -32,14 +33,7 @@ async fn server_errors_at_random_recover() {
 
 #[tokio::test]
 async fn a_burst_of_5xx_recovers_once_the_server_does() {
-    let emu = emulator(
-        200,
-        Faults {
-            server_error_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(200, faults(|f| f.server_error_rate = 1.0)).await;
     let c = DbsClient::new(ClientConfig {
         max_retries: 30,
         ..config(&emu.url())
@@ -63,14 +57,7 @@ async fn a_burst_of_5xx_recovers_once_the_server_does() {
 
 #[tokio::test]
 async fn retries_are_bounded_and_the_final_error_says_so() {
-    let emu = emulator(
-        10,
-        Faults {
-            throttle_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(10, faults(|f| f.throttle_rate = 1.0)).await;
     let c = client(ClientConfig {
         max_retries: 3,
         ..config(&emu.url())
@@ -108,10 +95,7 @@ async fn connection_resets_are_retried() {
     .await;
     let c = client(config(&emu.url()));
     assert_eq!(list(&c, 30).await.unwrap().len(), 300);
-    emu.set_faults(Faults {
-        reset_rate: 1.0,
-        ..Faults::default()
-    });
+    emu.set_faults(faults(|f| f.reset_rate = 1.0));
     let before = emu.request_count();
     let c = client(ClientConfig {
         max_retries: 2,
@@ -130,14 +114,7 @@ async fn connection_resets_are_retried() {
 
 #[tokio::test]
 async fn stalls_hit_the_request_timeout_and_are_retried() {
-    let emu = emulator(
-        10,
-        Faults {
-            stall_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(10, faults(|f| f.stall_rate = 1.0)).await;
     let c = client(ClientConfig {
         max_retries: 1,
         request_timeout: Duration::from_millis(300),
