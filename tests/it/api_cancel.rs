@@ -12,7 +12,6 @@ use support::{client, config, emulator};
 use terraform_provider_dbs::alibaba::{
     Backoff, ClientConfig, ClientError, DbsClient, RestoreTaskQuery,
 };
-use terraform_provider_dbs::emulator::Faults;
 use tokio_util::sync::CancellationToken;
 
 /// Starts a read, waits until the emulator has seen `requests` requests, cancels, and returns how
