@@ -87,6 +87,17 @@ async fn read_all(
     Ok((provider, tasks.len()))
 }
 
+/// [`read_all`] with nothing but `env` configured; the read must succeed.
+async fn read_env(emu: &Emulator, env: &[(&str, &str)]) -> (CredentialProvider, usize) {
+    read_all(
+        emu,
+        &ExplicitCredentials::default(),
+        options(emu, env, None),
+    )
+    .await
+    .unwrap()
+}
+
 fn sts_calls(emu: &Emulator) -> Vec<CredentialCall> {
     emu.credential_calls()
         .into_iter()
@@ -245,13 +256,7 @@ async fn oidc_from_the_environment_from_the_block_and_a_wrong_token() {
         ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", token_path),
         ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "ack-pod"),
     ];
-    let (provider, read) = read_all(
-        &emu,
-        &ExplicitCredentials::default(),
-        options(&emu, &oidc_env, None),
-    )
-    .await
-    .unwrap();
+    let (provider, read) = read_env(&emu, &oidc_env).await;
     assert_eq!(read, TASKS);
     assert!(provider.source().to_string().starts_with("OIDC role"));
     let call = &sts_calls(&emu)[0];
@@ -475,13 +480,7 @@ async fn keys_in_the_environment_beat_every_remote_source() {
         ("ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:9/never"),
         ("ALIBABA_CLOUD_ECS_METADATA", "NeverAsked"),
     ]);
-    let (provider, read) = read_all(
-        &emu,
-        &ExplicitCredentials::default(),
-        options(&emu, &env, None),
-    )
-    .await
-    .unwrap();
+    let (provider, read) = read_env(&emu, &env).await;
     assert_eq!(read, TASKS);
     assert!(provider.fixed_keys().is_some());
     assert!(
