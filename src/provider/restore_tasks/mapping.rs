@@ -1,146 +1,41 @@
 //! One restore job as a `tasks` element: snake_case attributes, nulls where
 //! the API omitted a field, millisecond times doubled as RFC 3339 strings.
 
+use super::fields::TASK_FIELDS;
 use crate::alibaba::RestoreTask;
 use crate::plugin::cty::Value;
 use crate::provider::time_format::format_rfc3339_ms;
 
-fn string(v: Option<String>) -> Value {
+pub(super) fn string(v: Option<String>) -> Value {
     v.map_or(Value::Null, Value::String)
 }
 
-fn number(v: Option<i64>) -> Value {
+pub(super) fn number(v: Option<i64>) -> Value {
     v.map_or(Value::Null, |n| Value::Number(n.into()))
 }
 
 /// Percentages; whole values still encode as integers.
-fn percent(v: Option<f64>) -> Value {
+pub(super) fn percent(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |n| Value::Number(n.into()))
 }
 
-fn rfc3339(v: Option<i64>) -> Value {
+pub(super) fn rfc3339(v: Option<i64>) -> Value {
     v.and_then(format_rfc3339_ms)
         .map_or(Value::Null, Value::String)
 }
 
 /// The API writes the literal string `"NULL"` when a job has no error.
-fn error_message(v: Option<String>) -> Value {
+pub(super) fn error_message(v: Option<String>) -> Value {
     match v.as_deref() {
         None | Some("NULL") | Some("") => Value::Null,
         Some(_) => string(v),
     }
 }
 
-/// The `tasks` element for `task`. Takes the task by value so its strings
-/// move into the result: a 10,000-job read never holds two copies.
-pub(crate) fn task_value(task: RestoreTask) -> Value {
-    Value::object([
-        ("id", string(task.restore_task_id)),
-        ("name", string(task.restore_task_name)),
-        ("status", string(task.restore_status)),
-        ("backup_plan_id", string(task.backup_plan_id)),
-        ("backup_set_id", string(task.backup_set_id)),
-        ("backup_gateway_id", number(task.backup_gateway_id)),
-        (
-            "backup_gateway_identifier",
-            string(task.backup_gateway_identifier),
-        ),
-        (
-            "backup_source_oss_region",
-            string(task.backup_source_oss_region),
-        ),
-        ("restore_dir", string(task.restore_dir)),
-        ("restore_objects", string(task.restore_objects)),
-        (
-            "restore_destination_mode",
-            string(task.restore_destination_mode),
-        ),
-        ("restore_timestamp", number(task.restore_time)),
-        ("restore_time", rfc3339(task.restore_time)),
-        ("create_timestamp", number(task.restore_task_create_time)),
-        ("create_time", rfc3339(task.restore_task_create_time)),
-        ("finish_timestamp", number(task.restore_task_finish_time)),
-        ("finish_time", rfc3339(task.restore_task_finish_time)),
-        ("cross_aliyun_id", string(task.cross_aliyun_id)),
-        ("cross_role_name", string(task.cross_role_name)),
-        (
-            "destination_endpoint_region",
-            string(task.destination_endpoint_region),
-        ),
-        (
-            "destination_endpoint_instance_type",
-            string(task.destination_endpoint_instance_type),
-        ),
-        (
-            "destination_endpoint_instance_id",
-            string(task.destination_endpoint_instance_id),
-        ),
-        (
-            "destination_endpoint_ip_port",
-            string(task.destination_endpoint_ip_port),
-        ),
-        (
-            "destination_endpoint_host",
-            string(task.destination_endpoint_host),
-        ),
-        (
-            "destination_endpoint_port",
-            string(task.destination_endpoint_port),
-        ),
-        (
-            "destination_endpoint_enable_ssl",
-            string(task.destination_endpoint_enable_ssl),
-        ),
-        (
-            "destination_endpoint_database_name",
-            string(task.destination_endpoint_database_name),
-        ),
-        (
-            "destination_endpoint_user_name",
-            string(task.destination_endpoint_user_name),
-        ),
-        (
-            "destination_endpoint_oracle_sid",
-            string(task.destination_endpoint_oracle_sid),
-        ),
-        (
-            "full_data_restore_progress",
-            percent(task.full_data_restore_progress),
-        ),
-        (
-            "full_struct_before_restore_progress",
-            percent(task.full_struct_before_restore_progress),
-        ),
-        (
-            "full_struct_after_restore_progress",
-            percent(task.full_struct_after_restore_progress),
-        ),
-        (
-            "continuous_restore_progress",
-            percent(task.continuous_restore_progress),
-        ),
-        (
-            "physical_backup_recover_progress",
-            percent(task.physical_backup_recover_progress),
-        ),
-        (
-            "physical_full_backup_recover_progress",
-            percent(task.physical_full_backup_recover_progress),
-        ),
-        (
-            "physical_increment_backup_recover_progress",
-            percent(task.physical_increment_backup_recover_progress),
-        ),
-        (
-            "physical_full_and_increment_backup_recover_progress",
-            percent(task.physical_full_and_increment_backup_recover_progress),
-        ),
-        (
-            "physical_database_online_progress",
-            percent(task.physical_database_online_progress),
-        ),
-        ("error_message", error_message(task.err_message)),
-    ])
+/// The `tasks` element for `task`, field by field from [`TASK_FIELDS`]. Takes the task by value
+/// so its strings move into the result.
+pub(crate) fn task_value(mut task: RestoreTask) -> Value {
+    Value::object(TASK_FIELDS.iter().map(|f| (f.name, (f.take)(&mut task))))
 }
 
 /// A value as JSON, serialized on the fly for `output_file`: what

@@ -1,4 +1,5 @@
 //! The `dbs_restore_tasks` data source: schema, validation, read.
+mod fields;
 mod mapping;
 mod output_file;
 mod read;

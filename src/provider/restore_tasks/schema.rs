@@ -7,6 +7,7 @@
 //! mocks can fill it; the table below is the one source of each field's name,
 //! type and description, for the schema's markdown and the docs alike.
 
+use super::fields::TASK_FIELDS;
 use crate::plugin::cty::CtyType;
 use crate::plugin::{Attribute, Mode, NestedBlock, Nesting, Schema};
 
@@ -108,187 +109,17 @@ const NOT_IN_REFERENCE: &str =
     "Not in the published API reference; present when the API returns it (null otherwise).";
 
 fn task_attributes() -> Vec<Attribute> {
-    use CtyType::{Number, String};
-    let field =
-        |name: &str, ty: CtyType, text: &str| Attribute::computed(name, ty).description(text);
-    let sdk_only = |name: &str, ty: CtyType, text: &str| {
-        Attribute::computed(name, ty).description(format!("{text} {NOT_IN_REFERENCE}"))
-    };
-    vec![
-        field("id", String, "Restore task ID (`RestoreTaskId`)."),
-        field("name", String, "Restore task name (`RestoreTaskName`)."),
-        field(
-            "status",
-            String,
-            "State of the job (`RestoreStatus`): `init`, `running`, `stop`, `pause` or `check_pass`.",
-        ),
-        field("backup_plan_id", String, "Backup plan the job restores from (`BackupPlanId`)."),
-        field("backup_set_id", String, "Backup set restored (`BackupSetId`)."),
-        field("backup_gateway_id", Number, "Backup gateway used (`BackupGatewayId`)."),
-        sdk_only(
-            "backup_gateway_identifier",
-            String,
-            "Identifier (text) of the backup gateway used (`BackupGatewayIdentifier`), for jobs \
-             that restore through a backup gateway.",
-        ),
-        sdk_only(
-            "backup_source_oss_region",
-            String,
-            "Region of the OSS storage the backup set is read from (`BackupSourceOssRegion`).",
-        ),
-        field("restore_dir", String, "Directory restored to (`RestoreDir`)."),
-        field(
-            "restore_objects",
-            String,
-            "Objects restored, as the raw JSON string the API returns (`RestoreObjects`); \
-             use `jsondecode()` to read it.",
-        ),
-        sdk_only(
-            "restore_destination_mode",
-            String,
-            "How the job restores to its destination (`RestoreDestinationMode`), as the API \
-             names it; the values are not documented.",
-        ),
-        field(
-            "restore_timestamp",
-            Number,
-            "Point in time restored to, in milliseconds since the epoch (`RestoreTime`).",
-        ),
-        field("restore_time", String, "`restore_timestamp` as an RFC 3339 UTC time."),
-        field(
-            "create_timestamp",
-            Number,
-            "When the job was created, in milliseconds since the epoch (`RestoreTaskCreateTime`).",
-        ),
-        field("create_time", String, "`create_timestamp` as an RFC 3339 UTC time."),
-        field(
-            "finish_timestamp",
-            Number,
-            "When the job finished, in milliseconds since the epoch (`RestoreTaskFinishTime`).",
-        ),
-        field("finish_time", String, "`finish_timestamp` as an RFC 3339 UTC time."),
-        field(
-            "cross_aliyun_id",
-            String,
-            "Alibaba Cloud account of a cross-account restore (`CrossAliyunId`).",
-        ),
-        field(
-            "cross_role_name",
-            String,
-            "RAM role of a cross-account restore (`CrossRoleName`).",
-        ),
-        field(
-            "destination_endpoint_region",
-            String,
-            "Region of the destination database (`DestinationEndpointRegion`).",
-        ),
-        field(
-            "destination_endpoint_instance_type",
-            String,
-            "Instance type of the destination database (`DestinationEndpointInstanceType`).",
-        ),
-        field(
-            "destination_endpoint_instance_id",
-            String,
-            "Instance ID of the destination database (`DestinationEndpointInstanceID`).",
-        ),
-        field(
-            "destination_endpoint_ip_port",
-            String,
-            "Address of the destination database (`DestinationEndpointIpPort`).",
-        ),
-        sdk_only(
-            "destination_endpoint_host",
-            String,
-            "Host name or IP address of the destination database (`DestinationEndpointHost`).",
-        ),
-        sdk_only(
-            "destination_endpoint_port",
-            String,
-            "Port of the destination database, as text (`DestinationEndpointPort`); use \
-             `tonumber()` to compute with it.",
-        ),
-        sdk_only(
-            "destination_endpoint_enable_ssl",
-            String,
-            "Whether the job connects to the destination database over SSL \
-             (`DestinationEndpointEnableSsl`), as the text the API sends, such as `\"true\"` or \
-             `\"false\"`.",
-        ),
-        field(
-            "destination_endpoint_database_name",
-            String,
-            "Destination database name (`DestinationEndpointDatabaseName`).",
-        ),
-        field(
-            "destination_endpoint_user_name",
-            String,
-            "User name on the destination database (`DestinationEndpointUserName`).",
-        ),
-        field(
-            "destination_endpoint_oracle_sid",
-            String,
-            "Oracle SID of the destination database (`DestinationEndpointOracleSID`).",
-        ),
-        field(
-            "full_data_restore_progress",
-            Number,
-            "Progress of the full data restore, in percent (`FullDataRestoreProgress`).",
-        ),
-        field(
-            "full_struct_before_restore_progress",
-            Number,
-            "Progress of the schema restore before data, in percent \
-             (`FullStruforeRestoreProgress`, spelled so by the API).",
-        ),
-        field(
-            "full_struct_after_restore_progress",
-            Number,
-            "Progress of the schema restore after data, in percent (`FullStruAfterRestoreProgress`).",
-        ),
-        field(
-            "continuous_restore_progress",
-            Number,
-            "Progress of the incremental (continuous) restore, in percent \
-             (`ContinuousRestoreProgress`).",
-        ),
-        sdk_only(
-            "physical_backup_recover_progress",
-            Number,
-            "Progress of restoring from a physical backup, in percent \
-             (`PhysicalBackupRecoverProgress`).",
-        ),
-        sdk_only(
-            "physical_full_backup_recover_progress",
-            Number,
-            "Progress of restoring the full physical backup, in percent \
-             (`PhysicalFullBackupRecoverProgress`).",
-        ),
-        sdk_only(
-            "physical_increment_backup_recover_progress",
-            Number,
-            "Progress of applying the incremental physical backups, in percent \
-             (`PhysicalIncrementBackupRecoverProgress`).",
-        ),
-        sdk_only(
-            "physical_full_and_increment_backup_recover_progress",
-            Number,
-            "Progress of the physical restore of the full and incremental backups together, in \
-             percent (`PhysicalFullAndIncrementBackupRecoverProgress`).",
-        ),
-        sdk_only(
-            "physical_database_online_progress",
-            Number,
-            "Progress of bringing the restored database online after a physical restore, in \
-             percent (`PhysicalDatabaseOnlineProgress`).",
-        ),
-        field(
-            "error_message",
-            String,
-            "Why the job failed (`ErrMessage`); null when the API reports none (including its \
-             literal `\"NULL\"`).",
-        ),
-    ]
+    TASK_FIELDS
+        .iter()
+        .map(|f| {
+            let attribute = Attribute::computed(f.name, f.ty.clone());
+            if f.sdk_only {
+                attribute.description(format!("{} {NOT_IN_REFERENCE}", f.description))
+            } else {
+                attribute.description(f.description)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
