@@ -11,7 +11,7 @@
 //! reach Terraform's logs.
 
 use std::io::Write;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
@@ -31,15 +31,17 @@ pub fn redact(secret: &str) {
     }
     let once = percent_encode(secret);
     let twice = percent_encode(&once);
-    if let Ok(mut secrets) = SECRETS.write() {
-        for form in [secret.to_string(), once, twice] {
-            if !secrets.contains(&form) {
-                secrets.push(form);
-            }
+    // A panic elsewhere while the lock was held must not stop a secret from
+    // being registered: the list is only ever appended to and sorted, so
+    // whatever a poisoned guard holds is still a list of secrets.
+    let mut secrets = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
+    for form in [secret.to_string(), once, twice] {
+        if !secrets.contains(&form) {
+            secrets.push(form);
         }
-        // Longest first, so a form is never half-masked by a shorter one.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
+    // Longest first, so a form is never half-masked by a shorter one.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved set.
@@ -144,9 +146,9 @@ pub fn format_line(level: Level, message: &str, module: &str, at: time::OffsetDa
 }
 
 fn mask_secrets(message: &str) -> String {
-    let Ok(secrets) = SECRETS.read() else {
-        return message.to_string();
-    };
+    // Fails closed: a poisoned lock still holds every registered secret
+    // (see `redact`), and printing the message unmasked is never an option.
+    let secrets = SECRETS.read().unwrap_or_else(PoisonError::into_inner);
     let mut out = message.to_string();
     for secret in secrets.iter() {
         if out.contains(secret.as_str()) {
@@ -214,6 +216,23 @@ mod tests {
         );
         assert!(!line.contains("s3cr3t-value-for-test"), "{line}");
         assert!(line.contains("key=*** ab"), "{line}");
+    }
+
+    #[test]
+    fn masking_survives_a_poisoned_lock() {
+        redact("poison-proof-secret");
+        let _ = std::thread::spawn(|| {
+            let _guard = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
+            panic!("poisoning the secrets lock on purpose");
+        })
+        .join();
+        assert!(SECRETS.is_poisoned());
+        // Registered before and after the poisoning: both stay masked.
+        redact("registered-after-poison");
+        assert_eq!(
+            mask("a poison-proof-secret and registered-after-poison"),
+            "a *** and ***"
+        );
     }
 
     #[test]
