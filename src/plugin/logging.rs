@@ -15,8 +15,12 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
-/// Environment variables consulted for the level, most specific first.
-pub const LEVEL_VARIABLES: [&str; 3] = ["TF_LOG_PROVIDER_DBS", "TF_LOG_PROVIDER", "TF_LOG"];
+/// Environment variables consulted for the level, most specific first:
+/// the provider's own (`TF_LOG_PROVIDER_<NAME>`, see
+/// [`ProviderIdentity`](super::identity::ProviderIdentity)), then Terraform's.
+pub fn level_variables(provider_variable: &str) -> [&str; 3] {
+    [provider_variable, "TF_LOG_PROVIDER", "TF_LOG"]
+}
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 static LOGGER: OnceLock<HclogLogger> = OnceLock::new();
@@ -76,9 +80,12 @@ pub fn parse_level(value: &str) -> LevelFilter {
     }
 }
 
-/// The level from the first of [`LEVEL_VARIABLES`] that is set.
-pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> LevelFilter {
-    LEVEL_VARIABLES
+/// The level from the first of [`level_variables`] that is set.
+pub fn level_from_env(
+    provider_variable: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> LevelFilter {
+    level_variables(provider_variable)
         .iter()
         .find_map(|name| lookup(name))
         .map(|v| parse_level(&v))
@@ -86,8 +93,9 @@ pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> LevelFilter {
 }
 
 /// Installs the logger once per process; later calls are no-ops.
-pub fn init(module: &'static str) {
-    let level = level_from_env(|k| std::env::var(k).ok());
+/// `provider_variable` is the provider's `TF_LOG_PROVIDER_<NAME>`.
+pub fn init(module: &'static str, provider_variable: &str) {
+    let level = level_from_env(provider_variable, |k| std::env::var(k).ok());
     let logger = LOGGER.get_or_init(|| HclogLogger { module });
     if log::set_logger(logger).is_ok() {
         log::set_max_level(level);
@@ -172,21 +180,29 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             }
         };
-        assert_eq!(level_from_env(env(&[])), LevelFilter::Off);
+        let ours = "TF_LOG_PROVIDER_EXAMPLE";
+        assert_eq!(level_from_env(ours, env(&[])), LevelFilter::Off);
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "info")])),
+            level_from_env(ours, env(&[("TF_LOG", "info")])),
             LevelFilter::Info
         );
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
+            level_from_env(
+                ours,
+                env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])
+            ),
             LevelFilter::Debug
         );
         assert_eq!(
-            level_from_env(env(&[
-                ("TF_LOG", "info"),
-                ("TF_LOG_PROVIDER", "debug"),
-                ("TF_LOG_PROVIDER_DBS", "error")
-            ])),
+            level_from_env(
+                ours,
+                env(&[
+                    ("TF_LOG", "info"),
+                    ("TF_LOG_PROVIDER", "debug"),
+                    ("TF_LOG_PROVIDER_EXAMPLE", "error"),
+                    ("TF_LOG_PROVIDER_OTHER", "trace")
+                ])
+            ),
             LevelFilter::Error
         );
         assert_eq!(parse_level("JSON"), LevelFilter::Trace);

@@ -3,6 +3,7 @@
 //!
 //! - [`provider_api`]: the traits a provider implements.
 //! - [`schema`], [`diagnostics`], [`cty`]: the vocabulary of those traits.
+//! - [`identity`]: the provider's own names for its logs, socket and certificate.
 //! - [`serve()`]: runs a provider as a go-plugin server ([`handshake`],
 //!   [`listener`], [`tls`], [`provider_service`], [`go_plugin_services`]).
 //! - [`logging`]: hclog JSON lines on stderr, with secrets masked.
@@ -16,6 +17,7 @@ pub mod diagnostics;
 pub mod docs;
 pub mod go_plugin_services;
 pub mod handshake;
+pub mod identity;
 pub mod listener;
 pub mod logging;
 pub mod provider_api;
@@ -29,6 +31,7 @@ pub mod tls;
 pub mod wire;
 
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, Severity};
+pub use identity::ProviderIdentity;
 pub use provider_api::{
     ConfigureRequest, DataSource, Provider, ReadRequest, ReadResponse, TERRAFORM_MAX_MESSAGE_BYTES,
 };
