@@ -3,11 +3,22 @@
 
 use std::process::ExitCode;
 
-use terraform_provider_dbs::plugin::{self, ServeError, ServeOptions};
+use terraform_provider_dbs::plugin::{self, ProviderIdentity, ServeError, ServeOptions};
 use terraform_provider_dbs::provider::DbsProvider;
 
 /// The registry address used in `--debug` reattach output.
 const PROVIDER_ADDRESS: &str = "registry.terraform.io/example/dbs";
+
+/// This provider's names in Terraform's environment, the temp dir and its
+/// TLS certificate; spelled out rather than derived, since users and
+/// tests look for exactly these.
+fn identity() -> ProviderIdentity {
+    ProviderIdentity {
+        log_variable: "TF_LOG_PROVIDER_DBS".into(),
+        socket_dir_prefix: "plugin-dbs-".into(),
+        certificate_organization: "terraform-provider-dbs".into(),
+    }
+}
 
 fn main() -> ExitCode {
     let mut debug = false;
@@ -34,7 +45,8 @@ fn main() -> ExitCode {
             }
         }
     }
-    plugin::logging::init("provider.terraform-provider-dbs");
+    let identity = identity();
+    plugin::logging::init("provider.terraform-provider-dbs", &identity.log_variable);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,6 +61,7 @@ fn main() -> ExitCode {
     let options = ServeOptions {
         provider_address: PROVIDER_ADDRESS.to_string(),
         debug,
+        identity,
     };
     let result = runtime.block_on(plugin::serve(DbsProvider::new(), options));
     // Do not wait for idle connection tasks: Terraform is waiting on our exit.

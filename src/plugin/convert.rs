@@ -84,7 +84,8 @@ fn diagnostic(d: &Diagnostic) -> wire::Diagnostic {
     }
 }
 
-fn attribute_path(path: &AttributePath) -> wire::AttributePath {
+/// An SDK path as a wire path (diagnostics, `requires_replace`).
+pub fn attribute_path(path: &AttributePath) -> wire::AttributePath {
     use wire::attribute_path::{step::Selector, Step};
     wire::AttributePath {
         steps: path
@@ -117,6 +118,7 @@ fn block(b: &Block, version: i64) -> wire::schema::Block {
         description: b.description.clone(),
         description_kind: wire::StringKind::Markdown as i32,
         deprecated: b.deprecated,
+        deprecation_message: String::new(),
     }
 }
 
@@ -156,6 +158,7 @@ fn attribute(a: &Attribute) -> wire::schema::Attribute {
                     Nesting::Set => wire::schema::object::NestingMode::Set,
                     Nesting::Map => wire::schema::object::NestingMode::Map,
                 } as i32,
+                ..Default::default()
             }),
         ),
     };
@@ -171,6 +174,7 @@ fn attribute(a: &Attribute) -> wire::schema::Attribute {
         description_kind: wire::StringKind::Markdown as i32,
         deprecated: a.deprecated,
         write_only: false,
+        deprecation_message: String::new(),
     }
 }
 

@@ -98,16 +98,17 @@ enum Inner {
 }
 
 impl PluginListener {
-    /// Binds according to `transport`.
-    pub async fn bind(transport: &Transport) -> Result<Self, ListenError> {
+    /// Binds according to `transport`; a unix socket's private directory is
+    /// named `<dir_prefix><random>`.
+    pub async fn bind(transport: &Transport, dir_prefix: &str) -> Result<Self, ListenError> {
         match transport {
-            Transport::Unix { parent } => Self::bind_unix(parent),
+            Transport::Unix { parent } => Self::bind_unix(parent, dir_prefix),
             Transport::Tcp { min_port, max_port } => Self::bind_tcp(*min_port, *max_port).await,
         }
     }
 
-    fn bind_unix(parent: &Path) -> Result<Self, ListenError> {
-        let dir = create_private_dir(parent)?;
+    fn bind_unix(parent: &Path, dir_prefix: &str) -> Result<Self, ListenError> {
+        let dir = create_private_dir(parent, dir_prefix)?;
         let path = dir.join("plugin.sock");
         let listener = UnixListener::bind(&path).map_err(|source| {
             let _ = std::fs::remove_dir_all(&dir);
@@ -188,14 +189,14 @@ impl Drop for PluginListener {
     }
 }
 
-fn create_private_dir(parent: &Path) -> Result<PathBuf, ListenError> {
+fn create_private_dir(parent: &Path, prefix: &str) -> Result<PathBuf, ListenError> {
     use std::os::unix::fs::DirBuilderExt;
     let mut builder = std::fs::DirBuilder::new();
     builder.mode(0o700);
     let mut last_error = None;
     // A random suffix, retried on collision, like mkdtemp.
     for _ in 0..16 {
-        let dir = parent.join(format!("plugin-dbs-{:016x}", rand::random::<u64>()));
+        let dir = parent.join(format!("{prefix}{:016x}", rand::random::<u64>()));
         match builder.create(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_error = Some(e),
@@ -314,12 +315,20 @@ mod tests {
     #[tokio::test]
     async fn unix_socket_lives_in_private_dir_removed_on_drop() {
         let parent = tempfile::tempdir().unwrap();
-        let listener = PluginListener::bind(&Transport::Unix {
-            parent: parent.path().into(),
-        })
+        let listener = PluginListener::bind(
+            &Transport::Unix {
+                parent: parent.path().into(),
+            },
+            "plugin-example-",
+        )
         .await
         .unwrap();
         let dir = listener.private_dir().unwrap().to_path_buf();
+        assert!(dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("plugin-example-"));
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
         assert!(matches!(listener.address(), Address::Unix(p) if p.starts_with(&dir)));
@@ -329,10 +338,13 @@ mod tests {
 
     #[tokio::test]
     async fn tcp_uses_the_port_range_and_nodelay() {
-        let listener = PluginListener::bind(&Transport::Tcp {
-            min_port: 0,
-            max_port: 0,
-        })
+        let listener = PluginListener::bind(
+            &Transport::Tcp {
+                min_port: 0,
+                max_port: 0,
+            },
+            "unused-",
+        )
         .await
         .unwrap();
         let Address::Tcp(addr) = listener.address().clone() else {

@@ -11,12 +11,16 @@
 //! reach Terraform's logs.
 
 use std::io::Write;
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
-/// Environment variables consulted for the level, most specific first.
-pub const LEVEL_VARIABLES: [&str; 3] = ["TF_LOG_PROVIDER_DBS", "TF_LOG_PROVIDER", "TF_LOG"];
+/// Environment variables consulted for the level, most specific first:
+/// the provider's own (`TF_LOG_PROVIDER_<NAME>`, see
+/// [`ProviderIdentity`](super::identity::ProviderIdentity)), then Terraform's.
+pub fn level_variables(provider_variable: &str) -> [&str; 3] {
+    [provider_variable, "TF_LOG_PROVIDER", "TF_LOG"]
+}
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 static LOGGER: OnceLock<HclogLogger> = OnceLock::new();
@@ -31,15 +35,17 @@ pub fn redact(secret: &str) {
     }
     let once = percent_encode(secret);
     let twice = percent_encode(&once);
-    if let Ok(mut secrets) = SECRETS.write() {
-        for form in [secret.to_string(), once, twice] {
-            if !secrets.contains(&form) {
-                secrets.push(form);
-            }
+    // A panic elsewhere while the lock was held must not stop a secret from
+    // being registered: the list is only ever appended to and sorted, so
+    // whatever a poisoned guard holds is still a list of secrets.
+    let mut secrets = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
+    for form in [secret.to_string(), once, twice] {
+        if !secrets.contains(&form) {
+            secrets.push(form);
         }
-        // Longest first, so a form is never half-masked by a shorter one.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
+    // Longest first, so a form is never half-masked by a shorter one.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved set.
@@ -74,9 +80,12 @@ pub fn parse_level(value: &str) -> LevelFilter {
     }
 }
 
-/// The level from the first of [`LEVEL_VARIABLES`] that is set.
-pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> LevelFilter {
-    LEVEL_VARIABLES
+/// The level from the first of [`level_variables`] that is set.
+pub fn level_from_env(
+    provider_variable: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> LevelFilter {
+    level_variables(provider_variable)
         .iter()
         .find_map(|name| lookup(name))
         .map(|v| parse_level(&v))
@@ -84,8 +93,9 @@ pub fn level_from_env(lookup: impl Fn(&str) -> Option<String>) -> LevelFilter {
 }
 
 /// Installs the logger once per process; later calls are no-ops.
-pub fn init(module: &'static str) {
-    let level = level_from_env(|k| std::env::var(k).ok());
+/// `provider_variable` is the provider's `TF_LOG_PROVIDER_<NAME>`.
+pub fn init(module: &'static str, provider_variable: &str) {
+    let level = level_from_env(provider_variable, |k| std::env::var(k).ok());
     let logger = LOGGER.get_or_init(|| HclogLogger { module });
     if log::set_logger(logger).is_ok() {
         log::set_max_level(level);
@@ -144,9 +154,9 @@ pub fn format_line(level: Level, message: &str, module: &str, at: time::OffsetDa
 }
 
 fn mask_secrets(message: &str) -> String {
-    let Ok(secrets) = SECRETS.read() else {
-        return message.to_string();
-    };
+    // Fails closed: a poisoned lock still holds every registered secret
+    // (see `redact`), and printing the message unmasked is never an option.
+    let secrets = SECRETS.read().unwrap_or_else(PoisonError::into_inner);
     let mut out = message.to_string();
     for secret in secrets.iter() {
         if out.contains(secret.as_str()) {
@@ -170,21 +180,29 @@ mod tests {
                     .map(|(_, v)| v.to_string())
             }
         };
-        assert_eq!(level_from_env(env(&[])), LevelFilter::Off);
+        let ours = "TF_LOG_PROVIDER_EXAMPLE";
+        assert_eq!(level_from_env(ours, env(&[])), LevelFilter::Off);
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "info")])),
+            level_from_env(ours, env(&[("TF_LOG", "info")])),
             LevelFilter::Info
         );
         assert_eq!(
-            level_from_env(env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])),
+            level_from_env(
+                ours,
+                env(&[("TF_LOG", "info"), ("TF_LOG_PROVIDER", "DEBUG")])
+            ),
             LevelFilter::Debug
         );
         assert_eq!(
-            level_from_env(env(&[
-                ("TF_LOG", "info"),
-                ("TF_LOG_PROVIDER", "debug"),
-                ("TF_LOG_PROVIDER_DBS", "error")
-            ])),
+            level_from_env(
+                ours,
+                env(&[
+                    ("TF_LOG", "info"),
+                    ("TF_LOG_PROVIDER", "debug"),
+                    ("TF_LOG_PROVIDER_EXAMPLE", "error"),
+                    ("TF_LOG_PROVIDER_OTHER", "trace")
+                ])
+            ),
             LevelFilter::Error
         );
         assert_eq!(parse_level("JSON"), LevelFilter::Trace);
@@ -214,6 +232,23 @@ mod tests {
         );
         assert!(!line.contains("s3cr3t-value-for-test"), "{line}");
         assert!(line.contains("key=*** ab"), "{line}");
+    }
+
+    #[test]
+    fn masking_survives_a_poisoned_lock() {
+        redact("poison-proof-secret");
+        let _ = std::thread::spawn(|| {
+            let _guard = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
+            panic!("poisoning the secrets lock on purpose");
+        })
+        .join();
+        assert!(SECRETS.is_poisoned());
+        // Registered before and after the poisoning: both stay masked.
+        redact("registered-after-poison");
+        assert_eq!(
+            mask("a poison-proof-secret and registered-after-poison"),
+            "a *** and ***"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::go_plugin_services::{Broker, Controller, Stdio};
 use super::handshake::{self, Address, HandshakeError};
+use super::identity::ProviderIdentity;
 use super::listener::{ListenError, PluginListener, Transport};
 use super::provider_api::{Provider, TERRAFORM_MAX_MESSAGE_BYTES};
 use super::provider_service::ProviderService;
@@ -34,10 +35,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// Registry address printed in debug mode, e.g. `registry.terraform.io/example/dbs`.
+    /// Registry address printed in debug mode, e.g. `registry.terraform.io/example/example`.
     pub provider_address: String,
     /// Serve without TLS and print `TF_REATTACH_PROVIDERS` instead of the handshake.
     pub debug: bool,
+    /// The provider's names for its socket directory and certificate.
+    pub identity: ProviderIdentity,
 }
 
 /// Why serving failed or never started.
@@ -82,11 +85,13 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
         Some(tls::parse_client_certificate(&pem)?)
     };
     let transport = Transport::from_env(env)?;
-    let mut listener = PluginListener::bind(&transport).await?;
+    let mut listener =
+        PluginListener::bind(&transport, &options.identity.socket_dir_prefix).await?;
 
     let (acceptor, server_cert) = match client_certificate {
         Some(client) => {
-            let identity = tls::ServerIdentity::generate()?;
+            let identity =
+                tls::ServerIdentity::generate(&options.identity.certificate_organization)?;
             let config = tls::server_config(&identity, client)?;
             (
                 Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
@@ -348,12 +353,12 @@ mod tests {
     #[test]
     fn reattach_json_shape() {
         let json = reattach_json(
-            "registry.terraform.io/example/dbs",
+            "registry.terraform.io/example/example",
             &Address::Unix("/tmp/x/plugin.sock".into()),
             42,
         );
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let p = &v["registry.terraform.io/example/dbs"];
+        let p = &v["registry.terraform.io/example/example"];
         assert_eq!(p["Protocol"], "grpc");
         assert_eq!(p["ProtocolVersion"], 6);
         assert_eq!(p["Pid"], 42);

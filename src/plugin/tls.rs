@@ -52,7 +52,9 @@ impl std::fmt::Debug for ServerIdentity {
 impl ServerIdentity {
     /// Generates a P-256 certificate for `localhost`, marked as a CA, because
     /// go-plugin puts it in the client's root pool and dials `localhost`.
-    pub fn generate() -> Result<Self, TlsSetupError> {
+    /// `organization` only labels it (see
+    /// [`ProviderIdentity`](super::identity::ProviderIdentity)).
+    pub fn generate(organization: &str) -> Result<Self, TlsSetupError> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
         params
@@ -60,7 +62,7 @@ impl ServerIdentity {
             .push(rcgen::DnType::CommonName, "localhost");
         params
             .distinguished_name
-            .push(rcgen::DnType::OrganizationName, "terraform-provider-dbs");
+            .push(rcgen::DnType::OrganizationName, organization);
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,
@@ -189,8 +191,8 @@ mod tests {
 
     #[test]
     fn generated_identity_is_fresh_each_time() {
-        let a = ServerIdentity::generate().unwrap();
-        let b = ServerIdentity::generate().unwrap();
+        let a = ServerIdentity::generate("terraform-provider-example").unwrap();
+        let b = ServerIdentity::generate("terraform-provider-example").unwrap();
         assert_ne!(a.cert_der.as_ref(), b.cert_der.as_ref());
         assert!(!format!("{a:?}").contains("BEGIN"));
     }

@@ -145,3 +145,29 @@ fn the_check_catches_forbidden_uses() {
     )
     .is_empty());
 }
+
+/// The SDK takes every product name (log variable, socket directory,
+/// certificate organisation) from the provider, so none may be spelled
+/// out in it, tests included: a hard-coded "dbs" there would be this
+/// provider leaking into every other one.
+#[test]
+fn the_sdk_names_no_product() {
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plugin");
+    let mut files = Vec::new();
+    rust_files(&sdk, &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.to_ascii_lowercase().contains("dbs") {
+                found.push(format!("{}:{}: {line}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(files.len() > 20, "only {} SDK files", files.len());
+    assert!(
+        found.is_empty(),
+        "product names in the SDK:\n{}",
+        found.join("\n")
+    );
+}

@@ -22,6 +22,7 @@ mod official_sdk;
 mod plugin_protocol;
 mod release_chroot;
 mod release_mirror;
+mod sdk_example;
 mod security;
 mod terraform_budget;
 mod terraform_credentials;

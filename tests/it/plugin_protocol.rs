@@ -95,6 +95,368 @@ async fn validate_restore_tasks(
         .diagnostics
 }
 
+fn summaries(diagnostics: &[wire::Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| {
+            assert_eq!(
+                d.severity,
+                wire::diagnostic::Severity::Error as i32,
+                "{d:?}"
+            );
+            format!("{}: {}", d.summary, d.detail)
+        })
+        .collect()
+}
+
+/// Every RPC beyond the data-source ones, as a client would call it for a
+/// type this provider does not have.
+async fn check_every_other_rpc_answers(provider: &mut ProviderClient<tonic::transport::Channel>) {
+    let identity = provider
+        .get_resource_identity_schemas(wire::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(identity.identity_schemas.is_empty() && identity.diagnostics.is_empty());
+    let functions = provider
+        .get_functions(wire::get_functions::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
+    let called = provider
+        .call_function(wire::call_function::Request {
+            name: "parse".into(),
+            arguments: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        called.error.unwrap().text,
+        "Function \"parse\" not found: this provider has no functions."
+    );
+
+    let resource = |d: Vec<wire::Diagnostic>| {
+        assert_eq!(
+            summaries(&d),
+            [
+                "Unknown resource type: Resource type \"dbs_thing\" not found: this provider \
+              has no such resource."
+            ]
+        )
+    };
+    let name = || "dbs_thing".to_string();
+    resource(
+        provider
+            .validate_resource_config(wire::validate_resource_config::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    resource(
+        provider
+            .upgrade_resource_state(wire::upgrade_resource_state::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    resource(
+        provider
+            .read_resource(wire::read_resource::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    resource(
+        provider
+            .plan_resource_change(wire::plan_resource_change::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    resource(
+        provider
+            .apply_resource_change(wire::apply_resource_change::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    resource(
+        provider
+            .import_resource_state(wire::import_resource_state::Request {
+                type_name: name(),
+                id: "x".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+
+    let not_found = |d: Vec<wire::Diagnostic>, one: &str, many: &str| {
+        assert_eq!(
+            summaries(&d),
+            [format!(
+                "Unsupported {one}: The {one} \"dbs_thing\" was not found: this provider has \
+                 no {many}."
+            )]
+        )
+    };
+    let ephemeral = |d| not_found(d, "ephemeral resource", "ephemeral resources");
+    ephemeral(
+        provider
+            .validate_ephemeral_resource_config(wire::validate_ephemeral_resource_config::Request {
+                type_name: name(),
+                config: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    ephemeral(
+        provider
+            .open_ephemeral_resource(wire::open_ephemeral_resource::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    ephemeral(
+        provider
+            .renew_ephemeral_resource(wire::renew_ephemeral_resource::Request {
+                type_name: name(),
+                private: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    ephemeral(
+        provider
+            .close_ephemeral_resource(wire::close_ephemeral_resource::Request {
+                type_name: name(),
+                private: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    let mut listed = provider
+        .list_resource(wire::list_resource::Request {
+            type_name: name(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let event = listed.message().await.unwrap().unwrap();
+    not_found(event.diagnostic, "list resource", "list resources");
+    assert!(listed.message().await.unwrap().is_none(), "one event only");
+    not_found(
+        provider
+            .validate_list_resource_config(wire::validate_list_resource_config::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+        "list resource",
+        "list resources",
+    );
+
+    let store = |d| not_found(d, "state store", "state stores");
+    store(
+        provider
+            .validate_state_store_config(wire::validate_state_store::Request {
+                type_name: name(),
+                config: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    store(
+        provider
+            .configure_state_store(wire::configure_state_store::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    let mut read = provider
+        .read_state_bytes(wire::read_state_bytes::Request {
+            type_name: name(),
+            state_id: "default".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    store(read.message().await.unwrap().unwrap().diagnostics);
+    let chunk = wire::write_state_bytes::RequestChunk {
+        meta: Some(wire::RequestChunkMeta {
+            type_name: name(),
+            state_id: "default".into(),
+        }),
+        ..Default::default()
+    };
+    store(
+        provider
+            .write_state_bytes(tokio_stream::iter([chunk]))
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    store(
+        provider
+            .lock_state(wire::lock_state::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    store(
+        provider
+            .unlock_state(wire::unlock_state::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    store(
+        provider
+            .get_states(wire::get_states::Request { type_name: name() })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    store(
+        provider
+            .delete_state(wire::delete_state::Request {
+                type_name: name(),
+                state_id: "default".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+
+    let action = |d| not_found(d, "action", "actions");
+    action(
+        provider
+            .plan_action(wire::plan_action::Request {
+                action_type: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    let mut invoked = provider
+        .invoke_action(wire::invoke_action::Request {
+            action_type: name(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    match invoked.message().await.unwrap().unwrap().r#type {
+        Some(wire::invoke_action::event::Type::Completed(done)) => action(done.diagnostics),
+        other => panic!("expected a completed event, got {other:?}"),
+    }
+    action(
+        provider
+            .validate_action_config(wire::validate_action_config::Request {
+                type_name: name(),
+                config: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+
+    let identity = |d| not_found(d, "resource identity", "resource identities");
+    identity(
+        provider
+            .upgrade_resource_identity(wire::upgrade_resource_identity::Request {
+                type_name: name(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics,
+    );
+    let moved = provider
+        .move_resource_state(wire::move_resource_state::Request {
+            target_type_name: name(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        moved.diagnostics[0].summary,
+        "Moving resource state not supported"
+    );
+    let generated = provider
+        .generate_resource_config(wire::generate_resource_config::Request {
+            type_name: name(),
+            state: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        generated.diagnostics[0].summary,
+        "Config generation not supported"
+    );
+}
+
 #[tokio::test]
 async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
     let mut plugin = spawn_plugin(&[]);
@@ -204,20 +566,9 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
         .into_inner();
     assert_eq!(stopped.error, "");
 
-    // An RPC we do not serve answers Unimplemented, which Terraform accepts.
-    let mut raw = tonic::client::Grpc::new(channel.clone());
-    raw.ready().await.unwrap();
-    let missing = raw
-        .unary(
-            tonic::Request::new(Empty {}),
-            tonic::codegen::http::uri::PathAndQuery::from_static(
-                "/tfplugin6.Provider/GetResourceIdentitySchemas",
-            ),
-            tonic_prost::ProstCodec::<Empty, Empty>::default(),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(missing.code(), tonic::Code::Unimplemented);
+    // What this provider does not offer is answered, not UNIMPLEMENTED:
+    // discovery calls say "none", the others say what was not found.
+    check_every_other_rpc_answers(&mut provider).await;
 
     let started = Instant::now();
     GrpcControllerClient::new(channel)

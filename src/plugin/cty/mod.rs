@@ -8,6 +8,7 @@
 //! - [`decode`] is type-directed and lenient in what it accepts (every
 //!   msgpack width, decimal-string numbers, any extension as unknown);
 //! - [`encode`] is strict and canonical, byte for byte what cty would write;
+//! - [`decode_json`] reads the JSON Terraform stores resource states in;
 //! - errors carry the [`Path`] to the failing value, so the protocol layer
 //!   can point a diagnostic at the right attribute.
 //!
@@ -17,6 +18,7 @@ mod decode;
 mod encode;
 mod exact;
 mod infer;
+mod json;
 mod list_encoder;
 mod number;
 mod path;
@@ -30,6 +32,7 @@ mod proptests;
 
 pub use decode::{decode, DecodeError, DecodeErrorKind};
 pub use encode::{encode, encode_into, EncodeError, EncodeErrorKind};
+pub use json::{decode_json, JsonDecodeError};
 pub use list_encoder::ListEncoder;
 pub use number::{Number, NumberError, MAX_DECIMAL_EXPONENT};
 pub use path::{Path, PathStep};

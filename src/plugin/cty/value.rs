@@ -18,7 +18,8 @@ pub enum Value {
     /// Absent: an unset optional attribute, or a deliberate null.
     #[default]
     Null,
-    /// Not known until apply; only appears in validate/configure calls.
+    /// Not known until apply: in validate and configure calls, in plans,
+    /// and in the planned values a resource's apply fills in.
     Unknown,
     /// A bool.
     Bool(bool),
@@ -127,6 +128,19 @@ impl Value {
             Self::Object(attrs) => attrs.get(name).unwrap_or(&NULL),
             Self::Unknown => &UNKNOWN,
             _ => &NULL,
+        }
+    }
+
+    /// Sets an object's attribute; a null becomes an object first, so a
+    /// state can be built up from nothing. Other values are left alone: a
+    /// state is always an object, and anything else is a caller's bug that
+    /// the encoder reports against the schema.
+    pub fn set_attr(&mut self, name: impl Into<String>, value: impl Into<Value>) {
+        if self.is_null() {
+            *self = Self::Object(BTreeMap::new());
+        }
+        if let Self::Object(attrs) = self {
+            attrs.insert(name.into(), value.into());
         }
     }
 

@@ -6,23 +6,15 @@ mod read;
 pub(crate) mod schema;
 mod validate;
 
+use crate::alibaba::DbsClient;
 use crate::plugin::cty::Value;
 use crate::plugin::{DataSource, Diagnostics, ReadRequest, ReadResponse, Schema};
-use crate::provider::{client_for_read, SharedClient};
 
 /// Lists DBS restore jobs.
-pub struct RestoreTasks {
-    client: SharedClient,
-}
-
-impl RestoreTasks {
-    pub(crate) fn new(client: SharedClient) -> Self {
-        Self { client }
-    }
-}
+pub struct RestoreTasks;
 
 #[async_trait::async_trait]
-impl DataSource for RestoreTasks {
+impl DataSource<DbsClient> for RestoreTasks {
     fn type_name(&self) -> &'static str {
         "dbs_restore_tasks"
     }
@@ -35,15 +27,10 @@ impl DataSource for RestoreTasks {
         validate::validate(config)
     }
 
-    async fn read(&self, request: ReadRequest) -> ReadResponse {
-        let client = match client_for_read(&self.client) {
+    async fn read(&self, request: ReadRequest<DbsClient>) -> ReadResponse {
+        let client = match request.provider.get() {
             Ok(client) => client,
-            Err(d) => {
-                return ReadResponse {
-                    state: None,
-                    diagnostics: d.into(),
-                }
-            }
+            Err(d) => return d.into(),
         };
         // Validation already ran, but reads can be reached without it (tests,
         // other clients); never query with arguments that would fail it.
@@ -54,7 +41,7 @@ impl DataSource for RestoreTasks {
                 diagnostics: invalid,
             };
         }
-        match read::read(&client, &request.config, &request.stop).await {
+        match read::read(&client, &request.config, request.state, &request.stop).await {
             Ok((state, warnings)) => ReadResponse {
                 state: Some(state),
                 diagnostics: warnings,

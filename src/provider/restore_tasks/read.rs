@@ -95,10 +95,12 @@ pub(crate) fn filter(
         .collect()
 }
 
-/// The whole read; errors are diagnostics ready for Terraform.
+/// The whole read; errors are diagnostics ready for Terraform. `state` is
+/// the config as the SDK seeds it: only the computed attributes are set here.
 pub(crate) async fn read(
     client: &DbsClient,
     config: &Value,
+    mut state: Value,
     stop: &tokio_util::sync::CancellationToken,
 ) -> Result<(Value, Diagnostics), Diagnostics> {
     let mut arguments = Arguments::from_config(config).map_err(Diagnostics::from)?;
@@ -151,16 +153,17 @@ pub(crate) async fn read(
 
     // A configured `ids` must come back unchanged (Terraform checks that
     // configured values survive a read); otherwise it lists what was found.
-    let ids = if config.attr("ids").is_null() {
-        Value::List(
-            tasks
-                .iter()
-                .map(|t| opt_string(&t.restore_task_id))
-                .collect(),
-        )
-    } else {
-        config.attr("ids").clone()
-    };
+    if config.attr("ids").is_null() {
+        state.set_attr(
+            "ids",
+            Value::List(
+                tasks
+                    .iter()
+                    .map(|t| opt_string(&t.restore_task_id))
+                    .collect(),
+            ),
+        );
+    }
     let names: Vec<Value> = tasks
         .iter()
         .map(|t| opt_string(&t.restore_task_name))
@@ -177,24 +180,10 @@ pub(crate) async fn read(
                     format!("Encoding the restore jobs stopped unexpectedly: {e}"),
                 ))
             })??;
-    let passthrough = |name: &str| config.attr(name).clone();
-    let state = Value::object([
-        ("backup_plan_id", passthrough("backup_plan_id")),
-        ("ids", ids),
-        ("start_timestamp", passthrough("start_timestamp")),
-        ("end_timestamp", passthrough("end_timestamp")),
-        ("start_time", passthrough("start_time")),
-        ("end_time", passthrough("end_time")),
-        ("status", passthrough("status")),
-        ("name_regex", passthrough("name_regex")),
-        ("page_size", passthrough("page_size")),
-        ("output_file", passthrough("output_file")),
-        ("timeouts", passthrough("timeouts")),
-        ("id", Value::String(arguments.id())),
-        ("names", Value::List(names)),
-        ("total_count", Value::Number(total_count.into())),
-        ("tasks", task_values),
-    ]);
+    state.set_attr("id", Value::String(arguments.id()));
+    state.set_attr("names", Value::List(names));
+    state.set_attr("total_count", Value::Number(total_count.into()));
+    state.set_attr("tasks", task_values);
     Ok((state, warnings))
 }
 

@@ -4,6 +4,7 @@
 pub mod api_support;
 pub mod emulator;
 pub mod emulator_requests;
+pub mod example_provider;
 pub mod fixture;
 pub mod plugin;
 pub mod process;

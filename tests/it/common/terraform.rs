@@ -32,6 +32,8 @@ pub enum Feature {
     Mocks,
     /// `terraform_data`, the built-in resource (1.4).
     TerraformData,
+    /// `import` blocks in configuration (1.5).
+    ImportBlock,
 }
 
 /// The pinned versions plus the user's extra binary, oldest first.
@@ -98,6 +100,7 @@ impl Tf {
             Feature::TestCommand => (1, 6, 0),
             Feature::Mocks => (1, 7, 0),
             Feature::TerraformData => (1, 4, 0),
+            Feature::ImportBlock => (1, 5, 0),
         };
         self.numbers() >= since
     }
@@ -185,18 +188,25 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// A workspace for this repository's provider, `example/dbs`.
     pub fn new(tf: Tf, main_tf: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
         let provider_dir = super::plugin::provider_binary()
             .parent()
             .unwrap()
             .to_path_buf();
+        Self::for_provider(tf, "example/dbs", &provider_dir, main_tf)
+    }
+
+    /// A workspace whose `source_address` (e.g. `example/example`) is the
+    /// `terraform-provider-<type>` binary in `binary_dir`.
+    pub fn for_provider(tf: Tf, source_address: &str, binary_dir: &Path, main_tf: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         let cli_config = dir.path().join("cli.tfrc");
         std::fs::write(
             &cli_config,
             format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"example/dbs\" = {:?}\n  }}\n  direct {{}}\n}}\n",
-                provider_dir.display().to_string()
+                "provider_installation {{\n  dev_overrides {{\n    {source_address:?} = {:?}\n  }}\n  direct {{}}\n}}\n",
+                binary_dir.display().to_string()
             ),
         )
         .unwrap();
@@ -213,6 +223,11 @@ impl Workspace {
                 ("TF_IN_AUTOMATION".into(), "1".into()),
             ],
         }
+    }
+
+    /// Replaces `main.tf`, for the next step of a test.
+    pub fn write_main(&self, main_tf: &str) {
+        std::fs::write(self.path().join("main.tf"), main_tf).unwrap();
     }
 
     /// A workspace holding the files of `tests/fixtures/terraform/<name>/`
