@@ -67,6 +67,17 @@ pub fn mask(text: &str) -> String {
     mask_secrets(text)
 }
 
+/// Whether `bytes` contain a registered secret (in any of its forms), for
+/// output that cannot be masked, such as raw protocol data, and so must not
+/// be written at all.
+pub fn holds_secret(bytes: &[u8]) -> bool {
+    let secrets = SECRETS.read().unwrap_or_else(PoisonError::into_inner);
+    secrets.iter().any(|secret| {
+        let secret = secret.as_bytes();
+        bytes.windows(secret.len()).any(|window| window == secret)
+    })
+}
+
 /// Parses a Terraform log level. Terraform treats any other non-empty value
 /// (including `JSON`) as TRACE, and so do we.
 pub fn parse_level(value: &str) -> LevelFilter {
@@ -249,6 +260,14 @@ mod tests {
             mask("a poison-proof-secret and registered-after-poison"),
             "a *** and ***"
         );
+    }
+
+    #[test]
+    fn secrets_are_found_in_raw_bytes() {
+        redact("raw/bytes-secret");
+        assert!(holds_secret(b"\x81\xa1k\xb0raw/bytes-secret"));
+        assert!(holds_secret(b"\xb2raw%2Fbytes-secret"));
+        assert!(!holds_secret(b"\xafraw/bytes-secre"));
     }
 
     #[test]

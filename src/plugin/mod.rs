@@ -11,6 +11,8 @@
 //! - [`serve()`]: runs a provider as a go-plugin server ([`handshake`],
 //!   [`listener`], [`tls`], [`provider_service`], [`go_plugin_services`]).
 //! - [`logging`]: hclog JSON lines on stderr, with secrets masked.
+//! - [`proto_data`]: the raw values Terraform sends, written to files for
+//!   debugging (`TF_LOG_SDK_PROTO_DATA_DIR`).
 //! - [`docs`]: registry-format markdown rendered from schemas.
 //! - [`convert`]: pure conversions between SDK types and wire types.
 //! - [`wire`]: generated protobuf code; public only so integration tests
@@ -25,6 +27,7 @@ pub mod identity;
 pub mod listener;
 pub mod logging;
 pub mod plan;
+pub mod proto_data;
 pub mod provider_api;
 pub mod provider_data;
 pub mod provider_service;

@@ -311,6 +311,13 @@ impl Schema {
         missing
     }
 
+    /// Whether any attribute at any depth (nested attributes, object
+    /// fields, nested blocks) is sensitive: values of such a schema must
+    /// never leave the process whole, e.g. into a debugging file.
+    pub fn has_sensitive(&self) -> bool {
+        block_has_sensitive(&self.block)
+    }
+
     /// Every attribute path (`tasks.name` for nested ones), in declaration order.
     pub fn attribute_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -341,6 +348,17 @@ fn object_type(attributes: &[Attribute]) -> CtyType {
             .map(|a| (a.name.clone(), a.ty.value_type()))
             .collect::<BTreeMap<_, _>>(),
     )
+}
+
+fn block_has_sensitive(block: &Block) -> bool {
+    attributes_have_sensitive(&block.attributes)
+        || block.blocks.iter().any(|b| block_has_sensitive(&b.block))
+}
+
+fn attributes_have_sensitive(attributes: &[Attribute]) -> bool {
+    attributes
+        .iter()
+        .any(|a| a.sensitive || a.ty.inner().is_some_and(attributes_have_sensitive))
 }
 
 fn collect_undescribed(prefix: &str, attributes: &[Attribute], out: &mut Vec<String>) {
@@ -400,6 +418,35 @@ mod tests {
             vec!["items.id".to_string()]
         );
         assert_eq!(schema.attribute_paths(), vec!["name", "items", "items.id"]);
+    }
+
+    #[test]
+    fn sensitive_attributes_are_found_at_any_depth() {
+        let plain = || Attribute::optional("a", CtyType::String).description("a");
+        let secret = || plain().sensitive();
+        let nested = |inner| Attribute::nested("n", Nesting::List, Mode::Optional, vec![inner]);
+        let objects = |inner| Attribute::objects("o", Nesting::Set, Mode::Computed, vec![inner]);
+        let in_block = |inner| {
+            Schema::new("d", vec![plain()]).with_block(NestedBlock {
+                type_name: "outer".into(),
+                nesting: Nesting::List,
+                block: Block {
+                    blocks: vec![NestedBlock::single("inner", "i", vec![inner])],
+                    ..Block::default()
+                },
+            })
+        };
+        for (schema, expected) in [
+            (Schema::new("d", vec![plain()]), false),
+            (Schema::new("d", vec![plain(), secret()]), true),
+            (Schema::new("d", vec![nested(plain())]), false),
+            (Schema::new("d", vec![nested(nested(secret()))]), true),
+            (Schema::new("d", vec![objects(secret())]), true),
+            (in_block(plain()), false),
+            (in_block(secret()), true),
+        ] {
+            assert_eq!(schema.has_sensitive(), expected, "{schema:?}");
+        }
     }
 
     #[test]

@@ -191,4 +191,12 @@ mod tests {
             assert_eq!(a.sensitive, a.name == "oidc_token", "{}", a.name);
         }
     }
+
+    /// What `TF_LOG_SDK_PROTO_DATA_DIR` may write: never a provider block
+    /// (it holds credentials), every `dbs_restore_tasks` config.
+    #[test]
+    fn only_data_source_values_may_be_written_as_protocol_data() {
+        assert!(super::schema().has_sensitive());
+        assert!(!crate::provider::restore_tasks::schema::schema().has_sensitive());
+    }
 }

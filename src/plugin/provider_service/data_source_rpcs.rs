@@ -3,6 +3,7 @@
 use super::{encode_state, only, wire, ProviderService};
 use crate::plugin::convert;
 use crate::plugin::diagnostics::Diagnostic;
+use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{Provider, ReadRequest};
 use crate::plugin::seed::seed_state;
 
@@ -12,6 +13,15 @@ impl<P: Provider> ProviderService<P> {
         request: wire::validate_data_resource_config::Request,
     ) -> wire::validate_data_resource_config::Response {
         let diagnostics = match self.data_source(&request.type_name).and_then(|ds| {
+            self.record(
+                Received {
+                    rpc: "ValidateDataResourceConfig",
+                    type_name: &request.type_name,
+                    field: "Config",
+                },
+                request.config.as_ref(),
+                ds.secrecy,
+            );
             convert::decode_dynamic_value(request.config.as_ref(), &ds.value_type)
                 .map(|config| ds.implementation.validate(&config))
         }) {
@@ -34,6 +44,15 @@ impl<P: Provider> ProviderService<P> {
             Ok(ds) => ds,
             Err(d) => return failure(d),
         };
+        self.record(
+            Received {
+                rpc: "ReadDataSource",
+                type_name: &request.type_name,
+                field: "Config",
+            },
+            request.config.as_ref(),
+            ds.secrecy,
+        );
         let ty = &ds.value_type;
         let config = match convert::decode_dynamic_value(request.config.as_ref(), ty) {
             Ok(config) => config,

@@ -26,6 +26,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::convert;
 use super::cty::{CtyType, Value};
 use super::diagnostics::{Diagnostic, Diagnostics};
+use super::proto_data::{ProtoDataDir, Received, Secrecy};
 use super::provider_api::{DataSource, Provider, Resource, TERRAFORM_MAX_MESSAGE_BYTES};
 use super::provider_data::ProviderData;
 use super::wire::tfplugin6 as wire;
@@ -35,6 +36,8 @@ use super::wire::tfplugin6::provider_server;
 struct Registered<T: ?Sized> {
     implementation: Arc<T>,
     value_type: CtyType,
+    /// Whether its values may be written as protocol data files.
+    secrecy: Secrecy,
 }
 
 /// Serves one provider.
@@ -42,6 +45,10 @@ pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     /// The type provider configs are encoded with.
     provider_type: CtyType,
+    /// Whether provider configs may be written as protocol data files.
+    provider_secrecy: Secrecy,
+    /// Where received values are written, when asked for.
+    proto_data: Option<ProtoDataDir>,
     /// The GetProviderSchema answer, built once.
     schema_response: wire::get_provider_schema::Response,
     /// The GetMetadata answer, built once.
@@ -73,6 +80,7 @@ impl<P: Provider> ProviderService<P> {
                 Registered {
                     implementation: ds,
                     value_type: schema.value_type(),
+                    secrecy: Secrecy::of(schema.has_sensitive()),
                 },
             );
         }
@@ -87,6 +95,7 @@ impl<P: Provider> ProviderService<P> {
                 Registered {
                     implementation: resource,
                     value_type: schema.value_type(),
+                    secrecy: Secrecy::of(schema.has_sensitive()),
                 },
             );
         }
@@ -98,8 +107,18 @@ impl<P: Provider> ProviderService<P> {
             ..Default::default()
         };
         let metadata_response = provider_rpcs::metadata(&data_sources, &resources);
+        let proto_data = ProtoDataDir::from_env(|k| std::env::var(k).ok());
+        if let Some(dir) = &proto_data {
+            log::info!(
+                "writing the values Terraform sends to {} (those with sensitive attributes \
+                 excepted)",
+                dir.path().display()
+            );
+        }
         Self {
             provider_type: provider_schema.value_type(),
+            provider_secrecy: Secrecy::of(provider_schema.has_sensitive()),
+            proto_data,
             schema_response,
             metadata_response,
             provider: Arc::new(provider),
@@ -108,6 +127,13 @@ impl<P: Provider> ProviderService<P> {
             data: RwLock::new(ProviderData::unconfigured()),
             stop: Mutex::new(stop.child_token()),
             terminate: stop,
+        }
+    }
+
+    /// Writes a received value to the protocol data directory, if one is set.
+    fn record(&self, what: Received<'_>, value: Option<&wire::DynamicValue>, secrecy: Secrecy) {
+        if let Some(dir) = &self.proto_data {
+            dir.record(what, value, secrecy);
         }
     }
 

@@ -6,8 +6,13 @@ use std::sync::PoisonError;
 
 use super::{only, wire, ProviderService, Registered};
 use crate::plugin::convert;
+use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{ConfigureRequest, DataSource, Provider, Resource};
 use crate::plugin::provider_data::ProviderData;
+
+/// The provider's own block in protocol data file names, where a data
+/// source or resource type would be.
+const PROVIDER_TYPE_NAME: &str = "provider";
 
 /// The same in GetMetadata and GetProviderSchema. Every capability stays
 /// off: PlanResourceChange on destroy, skipping GetProviderSchema, moves and
@@ -51,6 +56,15 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::validate_provider_config::Request,
     ) -> wire::validate_provider_config::Response {
+        self.record(
+            Received {
+                rpc: "ValidateProviderConfig",
+                type_name: PROVIDER_TYPE_NAME,
+                field: "Config",
+            },
+            request.config.as_ref(),
+            self.provider_secrecy,
+        );
         let diagnostics =
             match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
                 Ok(config) => convert::diagnostics(&self.provider.validate_config(&config)),
@@ -65,6 +79,15 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::configure_provider::Request,
     ) -> wire::configure_provider::Response {
+        self.record(
+            Received {
+                rpc: "ConfigureProvider",
+                type_name: PROVIDER_TYPE_NAME,
+                field: "Config",
+            },
+            request.config.as_ref(),
+            self.provider_secrecy,
+        );
         let config =
             match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
                 Ok(config) => config,

@@ -10,6 +10,7 @@ use super::{encode_state, only, wire, ProviderService, Registered};
 use crate::plugin::convert;
 use crate::plugin::cty::{CtyType, Value};
 use crate::plugin::diagnostics::Diagnostic;
+use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{
     ChangeRequest, ImportRequest, PlanRequest, Provider, RefreshRequest, Resource, StateResponse,
     UpgradeRequest,
@@ -62,11 +63,38 @@ fn settle(
 }
 
 impl<P: Provider> ProviderService<P> {
+    /// Writes the named request fields of `rpc` as protocol data files.
+    fn record_fields<R: ?Sized>(
+        &self,
+        rpc: &str,
+        type_name: &str,
+        resource: &Registered<R>,
+        fields: &[(&str, Option<&wire::DynamicValue>)],
+    ) {
+        for (field, value) in fields {
+            self.record(
+                Received {
+                    rpc,
+                    type_name,
+                    field,
+                },
+                *value,
+                resource.secrecy,
+            );
+        }
+    }
+
     pub(super) fn validate_resource(
         &self,
         request: wire::validate_resource_config::Request,
     ) -> wire::validate_resource_config::Response {
         let diagnostics = match self.resource(&request.type_name).and_then(|r| {
+            self.record_fields(
+                "ValidateResourceConfig",
+                &request.type_name,
+                r,
+                &[("Config", request.config.as_ref())],
+            );
             convert::decode_dynamic_value(request.config.as_ref(), &r.value_type)
                 .map(|config| r.implementation.validate(&config))
         }) {
@@ -121,6 +149,12 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
+        self.record_fields(
+            "ReadResource",
+            &request.type_name,
+            resource,
+            &[("CurrentState", request.current_state.as_ref())],
+        );
         let [state] = match decode_all([request.current_state.as_ref()], &resource.value_type) {
             Ok(values) => values,
             Err(d) => return failure(d),
@@ -160,6 +194,16 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
+        self.record_fields(
+            "PlanResourceChange",
+            &request.type_name,
+            resource,
+            &[
+                ("PriorState", request.prior_state.as_ref()),
+                ("ProposedNewState", request.proposed_new_state.as_ref()),
+                ("Config", request.config.as_ref()),
+            ],
+        );
         let values = [
             request.prior_state.as_ref(),
             request.proposed_new_state.as_ref(),
@@ -218,6 +262,16 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
+        self.record_fields(
+            "ApplyResourceChange",
+            &request.type_name,
+            resource,
+            &[
+                ("PriorState", request.prior_state.as_ref()),
+                ("PlannedState", request.planned_state.as_ref()),
+                ("Config", request.config.as_ref()),
+            ],
+        );
         let values = [
             request.prior_state.as_ref(),
             request.planned_state.as_ref(),
