@@ -34,3 +34,4 @@ mod terraform_protocol;
 mod terraform_restore_tasks;
 mod terraform_test_command;
 mod terraform_timeouts;
+mod terraform_wire_capture;

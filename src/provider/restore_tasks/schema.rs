@@ -188,4 +188,26 @@ mod tests {
             );
         }
     }
+
+    /// The SDK's codec decodes the configs captured from real Terraform
+    /// (`tests/fixtures/cty/captured/`) against this type, kept in a file
+    /// there because the SDK must not name the provider; this keeps it the
+    /// config type. `UPDATE_CAPTURES=1` rewrites it, as it does the captures.
+    #[test]
+    fn the_captured_configs_type_is_the_config_type() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cty/captured/config_type.json");
+        let mut json =
+            std::string::String::from_utf8(schema().value_type().to_json_bytes()).unwrap();
+        json.push('\n');
+        if std::env::var("UPDATE_CAPTURES").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &json).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            json,
+            "{} is stale: UPDATE_CAPTURES=1 rewrites it",
+            path.display()
+        );
+    }
 }
