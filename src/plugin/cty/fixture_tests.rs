@@ -10,11 +10,11 @@ const FIXTURES: &str = include_str!(concat!(
     "/tests/fixtures/cty/msgpack.txt"
 ));
 
-struct Case<'a> {
-    line: usize,
-    name: &'a str,
+pub(super) struct Case<'a> {
+    pub(super) line: usize,
+    pub(super) name: &'a str,
     ty: CtyType,
-    input: Vec<u8>,
+    pub(super) input: Vec<u8>,
     expected: &'a str,
     canonical: Option<Vec<u8>>,
 }
@@ -42,7 +42,7 @@ pub(super) fn to_hex(bytes: &[u8]) -> String {
         .join(" ")
 }
 
-fn cases() -> Vec<Case<'static>> {
+pub(super) fn cases() -> Vec<Case<'static>> {
     let mut out = Vec::new();
     for (i, line) in FIXTURES.lines().enumerate() {
         let line_no = i + 1;

@@ -26,6 +26,8 @@ mod types;
 mod value;
 
 #[cfg(test)]
+mod captured_tests;
+#[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
 mod proptests;
