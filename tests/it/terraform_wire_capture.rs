@@ -60,13 +60,21 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// Runs the capture on `tf`: each case's config bytes, by case.
 fn capture(tf: Tf) -> BTreeMap<String, Vec<u8>> {
     let data_dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::from_fixture(tf, "wire-capture", |_| false).env(
-        "TF_LOG_SDK_PROTO_DATA_DIR",
-        data_dir.path().to_str().unwrap(),
-    );
+    let ws = Workspace::from_fixture(tf, "wire-capture", |_| false)
+        .env(
+            "TF_LOG_SDK_PROTO_DATA_DIR",
+            data_dir.path().to_str().unwrap(),
+        )
+        // For the provider's word that it skipped the provider block.
+        .env("TF_LOG_PROVIDER", "debug");
     let out = ws.run(&["validate", "-no-color"]);
     let all = out.all();
     assert!(!out.success, "{}: validate passed:\n{all}", tf.version());
+    assert!(
+        all.contains("ValidateProviderConfig provider: Config not written"),
+        "{}: the provider block was not skipped:\n{all}",
+        tf.version()
+    );
     for error in EXPECTED_ERRORS {
         assert!(
             all.contains(error),
@@ -87,7 +95,7 @@ fn capture(tf: Tf) -> BTreeMap<String, Vec<u8>> {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let bytes = std::fs::read(&path).unwrap();
         // The provider block holds credentials: its schema is sensitive, so
-        // ValidateProviderConfig must have written nothing.
+        // ValidateProviderConfig wrote nothing.
         let time = name
             .strip_suffix(FILE_SUFFIX)
             .unwrap_or_else(|| panic!("{}: unexpected file {name}", tf.version()));
