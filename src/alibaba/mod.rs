@@ -24,7 +24,7 @@ pub use credentials::{
     ResolveOptions,
 };
 pub use endpoint::{resolve_endpoint, validate_override, EndpointError};
-pub use error::ApiError;
+pub use error::{ApiError, ApiErrorKind};
 pub use models::{RestoreTask, RestoreTaskQuery};
 
 #[cfg(test)]
