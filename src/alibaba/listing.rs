@@ -4,7 +4,7 @@
 //! `TotalElements`/`TotalPages` and a list under `Items.<Something>Detail` out), so everything
 //! that makes a listing safe — exactly-once concurrent paging, the bounds on jobs, pages and
 //! bytes, the strict page shape, the local re-filter — is written once, here and in
-//! [`super::paging`] and [`super::page`]. An action only says what is its own: a
+//! `paging` and [`super::page`]. An action only says what is its own: a
 //! [`PagedListing`] implementation on its query type (see [`super::restore_tasks`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,7 +41,7 @@ pub struct ItemPath {
 
 /// The paging fields, in requests and answers. The page number's base is not declared: the
 /// first request asks for page 0, and the echoed number tells a 0-based server from a 1-based
-/// one (see [`super::paging`]).
+/// one (see `paging`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageFields {
     /// Sent and echoed: which page.

@@ -6,7 +6,7 @@
 //! [`ClientError`]; whether to try again is decided by [`ApiError::kind`] plus transport failures
 //! that a new connection can fix. Backoff is exponential with full jitter, so many throttled
 //! pages do not come back in lockstep. Nothing here knows any particular action: a listing reads
-//! its pages through [`DbsClient::send`], and anything else can use [`DbsClient::call`].
+//! its pages through `DbsClient::send`, and anything else can use [`DbsClient::call`].
 
 use std::time::Instant;
 
