@@ -33,6 +33,7 @@ fn failing_field<T: DeserializeOwned>(raw: &Value) -> Option<String> {
     })
 }
 
+/// A scalar as text: ids and RequestIds arrive as strings, sometimes as numbers.
 pub(crate) fn value_to_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
