@@ -1,35 +1,17 @@
-//! The DBS API client: one signed HTTP attempt, and the retry loop around it.
+//! The DBS API client: its configuration, its errors, and the state every call shares (the
+//! connection pool, the request budget, the large-body slot).
 //!
-//! Every attempt is signed afresh (new nonce, new timestamp), because the server rejects a reused
-//! nonce and a stale timestamp. Failures are classified once, here, into [`ClientError`]; whether
-//! to try again is decided by the explicit retryable set of [`ApiError::retryable`] plus transport
-//! failures that a new connection can fix. Backoff is exponential with full jitter, so many
-//! throttled pages do not come back in lockstep.
+//! What a call does is in [`super::rpc`]; what a listing does, in [`super::listing`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
-use tokio_util::sync::CancellationToken;
-
-use super::body::{self, BodyError};
-use super::credentials::{new_nonce, CredentialError, CredentialProvider};
+use super::credentials::{CredentialError, CredentialProvider};
 use super::endpoint::resolve_endpoint;
-use super::error::{is_retryable_status, parse_retry_after, ApiError};
+use super::error::{is_retryable_status, ApiError};
 use super::limiter::AdaptiveLimiter;
-use super::models::{describe_json_error, page_from_object, Page, RestoreTask, RestoreTaskQuery};
-use super::server_text::{self, Secrets};
-use super::{paging, signing, trust_store};
-
-/// API version of DBS this client speaks.
-pub const DBS_API_VERSION: &str = "2019-03-06";
-/// The one action this client calls.
-pub const ACTION_DESCRIBE_RESTORE_TASK_LIST: &str = "DescribeRestoreTaskList";
-/// Largest `PageSize` the API accepts; also what a query with `page_size: 0` gets.
-pub const MAX_PAGE_SIZE: u32 = 100;
-/// Header in which Alibaba gateways repeat the RequestId (useful when the body is unreadable).
-const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+use super::listing::Noun;
+use super::trust_store;
 
 /// Retries of a retryable failure per request, unless configured otherwise.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
@@ -111,7 +93,7 @@ impl std::fmt::Display for TransportKind {
     }
 }
 
-/// Why a listing failed. `Display` is a sentence naming code, message and RequestId where known;
+/// Why a call or a listing failed. `Display` is a sentence naming code, message and RequestId where known;
 /// it never contains a secret.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ClientError {
@@ -142,39 +124,43 @@ pub enum ClientError {
         /// Attempts made.
         attempts: u32,
     },
-    /// Fewer distinct tasks than `TotalElements` announced: refusing to return a partial list.
-    #[error("the DBS API announced {expected} restore tasks but only {got} distinct ones could be read ({detail}); refusing to return a partial list")]
+    /// Fewer distinct items than `TotalElements` announced: refusing to return a partial list.
+    #[error("the DBS API announced {expected} {} but only {got} distinct ones could be read ({detail}); refusing to return a partial list", noun.many)]
     Incomplete {
         /// `TotalElements` of the first page.
         expected: u64,
-        /// Distinct tasks read.
+        /// Distinct items read.
         got: u64,
         /// Where the read stopped.
         detail: String,
+        /// What the items are.
+        noun: Noun,
     },
-    /// The listing would pass one of the bounds every read keeps (jobs, pages, bytes).
-    #[error("the restore job list passes the bound on {bound}: {detail}")]
+    /// The listing would pass one of the bounds every read keeps (items, pages, bytes).
+    #[error("the {} list passes the bound on {bound}: {detail}", noun.one)]
     Unbounded {
-        /// `jobs`, `pages` or `bytes`.
+        /// The items' short name (`jobs`), `pages` or `bytes`.
         bound: &'static str,
         /// What the server announced or sent.
         detail: String,
+        /// What the items are.
+        noun: Noun,
     },
     /// The result set changed while it was being paged through, twice in a row.
-    #[error("the restore task list kept changing while it was being read ({detail}); try again")]
+    #[error("the {} list kept changing while it was being read ({detail}); try again", noun.one)]
     Inconsistent {
         /// Which totals disagreed.
         detail: String,
+        /// What the items are.
+        noun: Noun,
     },
-    /// The listing's deadline passed first.
-    #[error("the read ran out of time after {:.1} s with {pages} pages and {jobs} restore jobs read", elapsed.as_secs_f64())]
+    /// The deadline passed first.
+    #[error("the read ran out of time after {:.1} s{}", elapsed.as_secs_f64(), progress.map(|p| p.to_string()).unwrap_or_default())]
     DeadlineExceeded {
-        /// Time since the listing started.
+        /// Time since the call or listing started.
         elapsed: Duration,
-        /// Pages read by then.
-        pages: u64,
-        /// Jobs on those pages.
-        jobs: u64,
+        /// How far a listing got.
+        progress: Option<Progress>,
     },
     /// The caller cancelled (Ctrl-C / StopProvider).
     #[error("the read was cancelled")]
@@ -189,8 +175,31 @@ pub enum ClientError {
     #[error(transparent)]
     NoCaCertificates(#[from] trust_store::NoCaCertificates),
     /// The query is unusable.
-    #[error("invalid restore task query: {0}")]
+    #[error("invalid query: {0}")]
     InvalidQuery(String),
+}
+
+/// How far a listing got, for a deadline's error: a read that timed out after 40 of 100 pages
+/// wants a longer deadline, one that timed out on its first page wants a look at the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Pages read.
+    pub pages: u64,
+    /// Items on those pages.
+    pub items: u64,
+    /// What the items are.
+    pub noun: Noun,
+}
+
+impl std::fmt::Display for Progress {
+    /// The tail of the deadline's sentence.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            " with {} pages and {} {} read",
+            self.pages, self.items, self.noun.many
+        )
+    }
 }
 
 fn request_id_suffix(id: Option<&str>) -> String {
@@ -232,7 +241,7 @@ impl ClientError {
         }
     }
 
-    fn with_attempts(mut self, n: u32) -> Self {
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {
             ClientError::Api(api) => api.attempts = n,
             ClientError::Transport { attempts, .. } | ClientError::Malformed { attempts, .. } => {
@@ -277,18 +286,18 @@ impl Backoff {
 /// The DBS client. Cheap to clone; clones share the connection pool.
 #[derive(Clone, Debug)]
 pub struct DbsClient {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
-    http: reqwest::Client,
-    config: ClientConfig,
-    backoff: Backoff,
-    /// Shared by every listing of this client (and its clones): one budget per process.
-    limiter: Arc<AdaptiveLimiter>,
-    /// The one slot for a body past [`body::LARGE_BODY_BYTES`].
-    large_bodies: Arc<tokio::sync::Semaphore>,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
+    pub(super) config: ClientConfig,
+    pub(super) backoff: Backoff,
+    /// Shared by every call of this client (and its clones): one budget per process.
+    pub(super) limiter: Arc<AdaptiveLimiter>,
+    /// The one slot for a body past [`super::body::LARGE_BODY_BYTES`].
+    pub(super) large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl DbsClient {
@@ -365,442 +374,6 @@ impl DbsClient {
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
-
-    /// Every task matching the query, exactly once, in API order. Cancelling the token makes it
-    /// return [`ClientError::Cancelled`] promptly: in-flight requests are dropped.
-    pub async fn list_restore_tasks(
-        &self,
-        query: &RestoreTaskQuery,
-        cancel: &CancellationToken,
-    ) -> Result<Vec<RestoreTask>, ClientError> {
-        if cancel.is_cancelled() {
-            return Err(ClientError::Cancelled);
-        }
-        let page_size = match query.page_size {
-            0 => MAX_PAGE_SIZE,
-            n @ 1..=MAX_PAGE_SIZE => n,
-            n => {
-                return Err(ClientError::InvalidQuery(format!(
-                    "page_size {n} is outside 1..={MAX_PAGE_SIZE}"
-                )))
-            }
-        };
-        let params = query_params(query);
-        let label = query.label.as_deref().unwrap_or("-");
-        let started = Instant::now();
-        // Progress, for a deadline's error to say how far the read got.
-        let pages = AtomicU64::new(0);
-        let jobs = AtomicU64::new(0);
-        let fetch = |page_num: i64| {
-            let page = self.fetch_page(&params, label, page_num, page_size);
-            let (pages, jobs) = (&pages, &jobs);
-            async move {
-                let page = page.await?;
-                pages.fetch_add(1, Ordering::Relaxed);
-                jobs.fetch_add(page.tasks.len() as u64, Ordering::Relaxed);
-                Ok(page)
-            }
-        };
-        let work = paging::list_all(fetch, page_size, self.inner.config.max_concurrency);
-        let deadline = async {
-            match query.deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
-            }
-        };
-        let tasks = tokio::select! {
-            biased;
-            () = cancel.cancelled() => Err(ClientError::Cancelled),
-            () = deadline => Err(ClientError::DeadlineExceeded {
-                elapsed: started.elapsed(),
-                pages: pages.load(Ordering::Relaxed),
-                jobs: jobs.load(Ordering::Relaxed),
-            }),
-            result = work => result,
-        }?;
-        // The server-side filters once more: a server that ignores one must not widen the result.
-        let fetched = tasks.len();
-        let kept: Vec<RestoreTask> = tasks.into_iter().filter(|t| query.matches(t)).collect();
-        if kept.len() < fetched {
-            log::warn!(
-                "read={label} the API returned {} restore jobs outside the query (it ignored a filter); they were dropped",
-                fetched - kept.len()
-            );
-        }
-        Ok(kept)
-    }
-
-    /// One page with retries.
-    async fn fetch_page(
-        &self,
-        params: &[(String, String)],
-        label: &str,
-        page_num: i64,
-        page_size: u32,
-    ) -> Result<Page, ClientError> {
-        let max_attempts = self.inner.config.max_retries.saturating_add(1);
-        let mut attempt = 1;
-        loop {
-            match self
-                .attempt(params, label, page_num, page_size, attempt)
-                .await
-            {
-                Ok(page) => return Ok(page),
-                Err(e) if e.retryable() && attempt < max_attempts => {
-                    // A server's Retry-After (already capped) wins over a shorter backoff.
-                    let asked = match &e {
-                        ClientError::Api(api) => api.retry_after,
-                        _ => None,
-                    };
-                    let delay = self
-                        .inner
-                        .backoff
-                        .delay(attempt)
-                        .max(asked.unwrap_or_default());
-                    log::debug!(
-                        "read={label} {ACTION_DESCRIBE_RESTORE_TASK_LIST} page {page_num}: attempt {attempt} failed ({}); retrying in {} ms",
-                        e,
-                        delay.as_millis()
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.with_attempts(attempt)),
-            }
-        }
-    }
-
-    /// One signed attempt: fresh nonce and timestamp, POST form body (keeps the signature out of
-    /// URLs and therefore out of proxy and error logs).
-    async fn attempt(
-        &self,
-        params: &[(String, String)],
-        label: &str,
-        page_num: i64,
-        page_size: u32,
-        attempt: u32,
-    ) -> Result<Page, ClientError> {
-        let config = &self.inner.config;
-        // Credentials before the budget: a renewal must not hold a slot other requests could use.
-        let credentials = config.credentials.current().await?;
-        // The shared budget first: the nonce and timestamp must be fresh when the request leaves.
-        let permit = self.inner.limiter.acquire().await;
-        let nonce = new_nonce();
-        let mut all = params.to_vec();
-        all.push(("PageNum".to_owned(), page_num.to_string()));
-        all.push(("PageSize".to_owned(), page_size.to_string()));
-        all.extend(signing::common_parameters(&signing::CommonParams {
-            version: DBS_API_VERSION,
-            access_key_id: &credentials.access_key_id,
-            security_token: credentials.security_token.as_deref(),
-            region_id: Some(&config.region),
-            nonce: &nonce,
-            timestamp: time::OffsetDateTime::now_utc(),
-        }));
-        let signed = signing::signed_parameters("POST", all, &credentials.access_key_secret);
-        // What must never come back in anything we show, whatever the server quotes.
-        let secrets = Secrets::new(
-            signed
-                .iter()
-                .filter(|(k, _)| k == "Signature")
-                .map(|(_, v)| v.as_str())
-                .chain([credentials.access_key_secret.as_str()])
-                .chain(credentials.security_token.as_deref()),
-        );
-        let body = signing::encode_pairs(&signed);
-
-        let started = Instant::now();
-        let log_attempt = |status: Option<u16>, request_id: Option<&str>| {
-            log::debug!(
-                "read={label} action={ACTION_DESCRIBE_RESTORE_TASK_LIST} page={page_num} attempt={attempt} latency_ms={} request_id={} http_status={} limit=[{}]",
-                started.elapsed().as_millis(),
-                request_id.unwrap_or("-"),
-                status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
-                self.inner.limiter.describe()
-            );
-        };
-        let response = match self
-            .inner
-            .http
-            .post(format!("{}/", config.endpoint))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(response) => response,
-            Err(e) => {
-                log_attempt(None, None);
-                return Err(transport_error(e, None));
-            }
-        };
-        let status = response.status().as_u16();
-        let header_request_id = response
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(|v| server_text::clean(v, &secrets));
-        if (300..400).contains(&status) {
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| reqwest::Url::parse(v).ok())
-                .and_then(|u| u.host_str().map(|h| server_text::clean(h, &secrets)));
-            permit.succeeded();
-            log_attempt(Some(status), header_request_id.as_deref());
-            return Err(ClientError::Malformed {
-                request_id: header_request_id,
-                http_status: status,
-                detail: format!(
-                    "the endpoint answered with a redirect{}, which the provider never follows \
-                     (it would resend signed requests elsewhere); check `endpoint` and any proxy",
-                    location.map_or_else(String::new, |h| format!(" to {h}"))
-                ),
-                attempts: 1,
-            });
-        }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, time::OffsetDateTime::now_utc()));
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let (bytes, large_body) = match body::read_body(response, &self.inner.large_bodies).await {
-            Ok(read) => read,
-            Err(e) if status == 429 => {
-                // Too many requests, whatever became of the body.
-                drop(e);
-                permit.throttled(retry_after);
-                log_attempt(Some(status), header_request_id.as_deref());
-                let mut api = ApiError::too_many_requests(header_request_id);
-                api.retry_after = retry_after;
-                return Err(ClientError::Api(api));
-            }
-            Err(BodyError::Transport(e)) => {
-                log_attempt(Some(status), header_request_id.as_deref());
-                return Err(transport_error(e, header_request_id));
-            }
-            Err(other) => {
-                log_attempt(Some(status), header_request_id.as_deref());
-                return Err(ClientError::Malformed {
-                    request_id: header_request_id,
-                    http_status: status,
-                    detail: other.describe(),
-                    attempts: 1,
-                });
-            }
-        };
-        let mut result = interpret(
-            status,
-            &content_type,
-            &bytes,
-            header_request_id.clone(),
-            &Expect {
-                secrets: &secrets,
-                page_size,
-            },
-        );
-        drop(bytes);
-        drop(large_body);
-        match &mut result {
-            Err(ClientError::Api(api)) if api.is_throttling() => {
-                api.retry_after = retry_after;
-                permit.throttled(retry_after);
-            }
-            // Any other answer, errors included, means the server kept up.
-            _ => permit.succeeded(),
-        }
-        drop(permit);
-        let request_id = match &result {
-            Ok(page) => page.request_id.clone().or(header_request_id),
-            Err(e) => e.request_id().map(str::to_owned),
-        };
-        log_attempt(Some(status), request_id.as_deref());
-        result
-    }
-}
-
-/// The action's own parameters (paging and common parameters are added per attempt).
-fn query_params(query: &RestoreTaskQuery) -> Vec<(String, String)> {
-    let mut params = vec![(
-        "Action".to_owned(),
-        ACTION_DESCRIBE_RESTORE_TASK_LIST.to_owned(),
-    )];
-    if let Some(plan) = query.backup_plan_id.as_ref().filter(|p| !p.is_empty()) {
-        params.push(("BackupPlanId".to_owned(), plan.clone()));
-    }
-    let ids: Vec<&str> = query
-        .restore_task_ids
-        .iter()
-        .map(String::as_str)
-        .filter(|id| !id.is_empty())
-        .collect();
-    if !ids.is_empty() {
-        params.push(("RestoreTaskId".to_owned(), ids.join(",")));
-    }
-    if let Some(start) = query.start_timestamp {
-        params.push(("StartTimestamp".to_owned(), start.to_string()));
-    }
-    if let Some(end) = query.end_timestamp {
-        params.push(("EndTimestamp".to_owned(), end.to_string()));
-    }
-    params
-}
-
-/// What an answer is checked against: the secrets to mask in its text and the page size asked.
-struct Expect<'a> {
-    secrets: &'a Secrets,
-    page_size: u32,
-}
-
-/// Turns a complete HTTP answer into a page or a typed error. Every string taken from the answer
-/// is cleaned ([`server_text::clean`]) before it goes anywhere.
-fn interpret(
-    status: u16,
-    content_type: &str,
-    body: &[u8],
-    header_request_id: Option<String>,
-    expect: &Expect<'_>,
-) -> Result<Page, ClientError> {
-    let clean = |text: &str| server_text::clean(text, expect.secrets);
-    let malformed = |detail: String| ClientError::Malformed {
-        request_id: header_request_id
-            .clone()
-            .or_else(|| scan_request_id(body).map(|id| clean(&id))),
-        http_status: status,
-        detail,
-        attempts: 1,
-    };
-    if body::census(body) == Err(body::CensusError::TooMany) {
-        return Err(malformed(format!(
-            "the answer holds more than {} JSON values, far more than a page of {} jobs can; \
-             it was not parsed",
-            body::MAX_JSON_VALUES,
-            expect.page_size
-        )));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(obj)) => {
-            if let Some(mut api) = ApiError::from_object(status, &obj) {
-                api.code = clean(&api.code);
-                api.message = clean(&api.message);
-                api.request_id = api.request_id.as_deref().map(clean).or(header_request_id);
-                api.host_id = api.host_id.as_deref().map(clean);
-                return Err(ClientError::Api(api));
-            }
-            let mut page = page_from_object(&obj, expect.page_size as usize)
-                .map_err(|e| malformed(clean(&e.to_string())))?;
-            page.request_id = page.request_id.as_deref().map(clean).or(header_request_id);
-            page.bytes = body.len();
-            Ok(page)
-        }
-        // A 429 says "too many requests" whatever its body: throttling, not garbage.
-        Ok(_) | Err(_) if status == 429 => Err(ClientError::Api(ApiError::too_many_requests(
-            header_request_id.or_else(|| scan_request_id(body).map(|id| clean(&id))),
-        ))),
-        Ok(_) => Err(malformed("the body is JSON but not an object".to_owned())),
-        Err(e) => {
-            let what = if body.is_empty() {
-                "an empty body".to_owned()
-            } else if content_type.is_empty() {
-                format!(
-                    "a body that is not valid JSON ({})",
-                    describe_json_error(&e, body)
-                )
-            } else {
-                format!(
-                    "a {} body that is not valid JSON ({})",
-                    clean(content_type),
-                    describe_json_error(&e, body)
-                )
-            };
-            Err(malformed(what))
-        }
-    }
-}
-
-/// Finds `"RequestId":"..."` in a body that is not valid JSON (truncated, say), so the user still
-/// gets the id that support will ask for.
-fn scan_request_id(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let after_key = &text[text.find("\"RequestId\"")? + "\"RequestId\"".len()..];
-    let after_colon = after_key.trim_start().strip_prefix(':')?.trim_start();
-    let value = after_colon.strip_prefix('"')?;
-    let end = value.find('"')?;
-    let id = &value[..end];
-    let plausible = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    plausible.then(|| id.to_owned())
-}
-
-/// Classifies a reqwest failure; the message never includes the URL.
-fn transport_error(e: reqwest::Error, request_id: Option<String>) -> ClientError {
-    let kind = if e.is_timeout() {
-        TransportKind::Timeout
-    } else if has_tls_error(&e) {
-        TransportKind::Tls
-    } else if e.is_connect() {
-        TransportKind::Connect
-    } else if e.is_body() || e.is_decode() || e.is_request() || has_reset(&e) {
-        TransportKind::Reset
-    } else {
-        TransportKind::Other
-    };
-    // reqwest's own message is terse ("error sending request"); the causes say what happened.
-    let e = e.without_url();
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    ClientError::Transport {
-        kind,
-        detail: parts.join(": "),
-        request_id,
-        attempts: 1,
-    }
-}
-
-fn has_tls_error(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if err.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
-}
-
-fn has_reset(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            if matches!(
-                io.kind(),
-                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-            ) {
-                return true;
-            }
-        }
-        source = err.source();
-    }
-    false
 }
 
 #[cfg(test)]
@@ -832,133 +405,6 @@ mod tests {
         // Full jitter: delays vary (200 samples all equal would be a broken generator).
         let samples: HashSet<Duration> = (0..200).map(|_| b.delay(5)).collect();
         assert!(samples.len() > 1);
-    }
-
-    #[test]
-    fn query_params_map_every_filter() {
-        let q = RestoreTaskQuery {
-            backup_plan_id: Some("plan".into()),
-            restore_task_ids: vec!["a".into(), String::new(), "b".into()],
-            start_timestamp: Some(1),
-            end_timestamp: Some(2),
-            page_size: 50,
-            label: Some("not sent".into()),
-            deadline: None,
-        };
-        assert_eq!(
-            query_params(&q),
-            [
-                ("Action", "DescribeRestoreTaskList"),
-                ("BackupPlanId", "plan"),
-                ("RestoreTaskId", "a,b"),
-                ("StartTimestamp", "1"),
-                ("EndTimestamp", "2"),
-            ]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        );
-        assert_eq!(query_params(&RestoreTaskQuery::default()).len(), 1);
-    }
-
-    static NO_SECRETS: std::sync::LazyLock<Secrets> = std::sync::LazyLock::new(Secrets::default);
-
-    fn expect() -> Expect<'static> {
-        Expect {
-            secrets: &NO_SECRETS,
-            page_size: 100,
-        }
-    }
-
-    #[test]
-    fn interpret_reads_pages_and_both_error_shapes() {
-        let page = interpret(
-            200,
-            "application/json",
-            br#"{"RequestId":"R","PageNum":0,"TotalElements":1,"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"t"}]}}"#,
-            None,
-            &expect(),
-        )
-        .unwrap();
-        assert_eq!(page.tasks.len(), 1);
-        match interpret(
-            400,
-            "",
-            br#"{"Code":"Throttling.User","Message":"m"}"#,
-            Some("H".into()),
-            &expect(),
-        ) {
-            Err(ClientError::Api(api)) => {
-                assert_eq!(api.code, "Throttling.User");
-                // The header's RequestId fills in when the body has none.
-                assert_eq!(api.request_id.as_deref(), Some("H"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            interpret(
-                200,
-                "",
-                br#"{"Success":false,"ErrCode":"InvalidParameter","RequestId":"R"}"#,
-                None,
-                &expect()
-            ),
-            Err(ClientError::Api(ApiError {
-                http_status: 200,
-                ..
-            }))
-        ));
-    }
-
-    #[test]
-    fn interpret_turns_garbage_into_malformed_with_whatever_request_id_exists() {
-        match interpret(
-            502,
-            "text/html",
-            b"<html><body>502 Bad Gateway</body></html>",
-            Some("H".into()),
-            &expect(),
-        ) {
-            Err(e @ ClientError::Malformed { .. }) => {
-                assert_eq!(e.request_id(), Some("H"));
-                assert!(e.retryable());
-                assert!(e.to_string().contains("text/html"), "{e}");
-            }
-            other => panic!("{other:?}"),
-        }
-        match interpret(
-            200,
-            "application/json",
-            br#"{"RequestId":"R-7","Items":{"Restore"#,
-            None,
-            &expect(),
-        ) {
-            Err(e @ ClientError::Malformed { .. }) => {
-                assert_eq!(e.request_id(), Some("R-7"));
-                assert!(!e.retryable());
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            interpret(200, "", b"", None, &expect()),
-            Err(ClientError::Malformed {
-                request_id: None,
-                ..
-            })
-        ));
-        assert!(matches!(
-            interpret(200, "", b"[]", None, &expect()),
-            Err(ClientError::Malformed { .. })
-        ));
-    }
-
-    #[test]
-    fn request_id_scan_is_careful() {
-        assert_eq!(
-            scan_request_id(br#"{"RequestId" : "AB-12","#),
-            Some("AB-12".into())
-        );
-        assert_eq!(scan_request_id(br#"{"RequestId":"AB"#), None);
-        assert_eq!(scan_request_id(br#"{"RequestId":"<script>"}"#), None);
-        assert_eq!(scan_request_id(b"nothing"), None);
     }
 
     #[test]
@@ -1054,31 +500,5 @@ mod tests {
         .unwrap();
         assert_eq!(client.config().endpoint, "http://127.0.0.1:1");
         assert!(!format!("{client:?}").contains("secret\""));
-    }
-
-    #[tokio::test]
-    async fn page_size_is_checked_and_cancellation_is_immediate() {
-        let client = DbsClient::new(ClientConfig::new(
-            "http://127.0.0.1:1",
-            "cn-hangzhou",
-            creds(),
-        ))
-        .unwrap();
-        let token = CancellationToken::new();
-        let q = RestoreTaskQuery {
-            page_size: 101,
-            ..RestoreTaskQuery::default()
-        };
-        assert!(matches!(
-            client.list_restore_tasks(&q, &token).await,
-            Err(ClientError::InvalidQuery(_))
-        ));
-        token.cancel();
-        assert!(matches!(
-            client
-                .list_restore_tasks(&RestoreTaskQuery::default(), &token)
-                .await,
-            Err(ClientError::Cancelled)
-        ));
     }
 }

@@ -1,10 +1,14 @@
-//! Errors the Alibaba Cloud API itself reports, in either of its two shapes, and which of them are
-//! worth retrying.
+//! Errors the Alibaba Cloud API itself reports, in either of its two shapes, and what kind of
+//! problem each one is.
 //!
 //! Gateway-level failures (signature, throttling, unavailable service) come back as a non-2xx
 //! status with `{RequestId, HostId, Code, Message}`. DBS business errors come back as
 //! `{Success: false, ErrCode, ErrMessage, RequestId}`, sometimes with HTTP 200. Both become one
 //! [`ApiError`] so callers only have to look in one place.
+//!
+//! Codes are classified here and nowhere else ([`ApiError::kind`]): the retry loop, the request
+//! budget and the provider's advice all read the same [`ApiErrorKind`], so a code cannot be
+//! "permanent" to one of them and "worth retrying" to another.
 
 use std::fmt;
 use std::time::Duration;
@@ -30,21 +34,77 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
-impl ApiError {
-    /// Whether a later attempt may succeed. The set is explicit: codes naming throttling, an
-    /// unavailable service or an internal error, and HTTP 5xx / 429 — but never an
-    /// authentication, signature or parameter problem, which no retry can fix.
-    pub fn retryable(&self) -> bool {
-        if is_permanent_code(&self.code) {
-            return false;
-        }
-        is_retryable_code(&self.code) || is_retryable_status(self.http_status)
+/// What an API error is about, whatever the exact code. Decided from the code first, since
+/// gateways send permanent codes with 5xx statuses too, and from the HTTP status only when the
+/// code says nothing known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApiErrorKind {
+    /// The server asks us to send less: a `Throttling*` code or HTTP 429.
+    Throttling,
+    /// The request was not accepted as ours: the signature, the access key or the security
+    /// token.
+    Authentication,
+    /// The caller is known but not allowed (RAM policies).
+    Permission,
+    /// The request itself is wrong: a parameter, the action, the signed timestamp (a clock).
+    InvalidParameter,
+    /// The service failed or is unavailable: its codes, or any HTTP 5xx.
+    ServerError,
+    /// Anything else (a business error, say): final, but nothing to advise in general.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// Whether a later attempt of the same request may succeed. No retry fixes a key, a
+    /// permission or a parameter.
+    pub fn retryable(self) -> bool {
+        matches!(self, ApiErrorKind::Throttling | ApiErrorKind::ServerError)
     }
 
-    /// Whether the server is asking us to send less: a throttling code or HTTP 429. The request
-    /// budget shrinks on these, and only on these.
+    /// The kind of `code` answered with `http_status`.
+    pub fn classify(code: &str, http_status: u16) -> ApiErrorKind {
+        // Code parts, checked in this order: the permanent kinds first, so that a gateway's
+        // `SignatureDoesNotMatch` with a 500 is not retried.
+        const CODES: [(&str, ApiErrorKind); 12] = [
+            ("Signature", ApiErrorKind::Authentication),
+            ("AccessKey", ApiErrorKind::Authentication),
+            ("SecurityToken", ApiErrorKind::Authentication),
+            ("Forbidden", ApiErrorKind::Permission),
+            ("NoPermission", ApiErrorKind::Permission),
+            ("InvalidTimeStamp", ApiErrorKind::InvalidParameter),
+            ("InvalidParameter", ApiErrorKind::InvalidParameter),
+            ("MissingParameter", ApiErrorKind::InvalidParameter),
+            ("InvalidAction", ApiErrorKind::InvalidParameter),
+            ("Throttling", ApiErrorKind::Throttling),
+            ("ServiceUnavailable", ApiErrorKind::ServerError),
+            ("InternalError", ApiErrorKind::ServerError),
+        ];
+        if let Some((_, kind)) = CODES.iter().find(|(part, _)| code.contains(part)) {
+            return *kind;
+        }
+        match http_status {
+            429 => ApiErrorKind::Throttling,
+            500..=599 => ApiErrorKind::ServerError,
+            _ => ApiErrorKind::Other,
+        }
+    }
+}
+
+impl ApiError {
+    /// What this error is about; see [`ApiErrorKind::classify`].
+    pub fn kind(&self) -> ApiErrorKind {
+        ApiErrorKind::classify(&self.code, self.http_status)
+    }
+
+    /// Whether a later attempt may succeed: throttling and server errors only.
+    pub fn retryable(&self) -> bool {
+        self.kind().retryable()
+    }
+
+    /// Whether the server is asking us to send less. The request budget shrinks on these, and
+    /// only on these.
     pub fn is_throttling(&self) -> bool {
-        self.code.contains("Throttling") || self.http_status == 429
+        self.kind() == ApiErrorKind::Throttling
     }
 
     /// A `429 Too Many Requests` whose body is no error object (empty, HTML, text).
@@ -179,30 +239,6 @@ pub fn parse_retry_after(value: &str, now: time::OffsetDateTime) -> Option<Durat
 /// HTTP statuses worth another attempt: any 5xx, and 429 Too Many Requests.
 pub fn is_retryable_status(http_status: u16) -> bool {
     http_status == 429 || (500..600).contains(&http_status)
-}
-
-/// Codes that say "try again later".
-fn is_retryable_code(code: &str) -> bool {
-    ["Throttling", "ServiceUnavailable", "InternalError"]
-        .iter()
-        .any(|part| code.contains(part))
-}
-
-/// Codes that no retry can fix, even if a gateway sent them with a 5xx status.
-fn is_permanent_code(code: &str) -> bool {
-    const PERMANENT: [&str; 10] = [
-        "Signature",
-        "InvalidAccessKey",
-        "InvalidSecurityToken",
-        "Forbidden",
-        "NoPermission",
-        "InvalidTimeStamp",
-        "IncompleteSignature",
-        "InvalidParameter",
-        "MissingParameter",
-        "InvalidAction",
-    ];
-    PERMANENT.iter().any(|part| code.contains(part))
 }
 
 /// A string field, also accepting a number (some gateways send numeric ids).
@@ -367,6 +403,36 @@ mod tests {
             ("Anything", 404),
         ] {
             assert!(!api(code, status).retryable(), "{code} {status}");
+        }
+    }
+
+    #[test]
+    fn one_classification_of_codes() {
+        use ApiErrorKind::*;
+        for (code, status, kind) in [
+            ("Throttling.User", 400, Throttling),
+            ("Throttling.Api", 503, Throttling),
+            ("Anything", 429, Throttling),
+            ("SignatureDoesNotMatch", 500, Authentication),
+            ("IncompleteSignature", 400, Authentication),
+            ("InvalidAccessKeyId.NotFound", 404, Authentication),
+            ("InvalidSecurityToken.Expired", 400, Authentication),
+            ("Forbidden.RAM", 403, Permission),
+            ("NoPermission", 403, Permission),
+            ("InvalidTimeStamp.Expired", 400, InvalidParameter),
+            ("InvalidParameter", 503, InvalidParameter),
+            ("MissingParameter", 400, InvalidParameter),
+            ("InvalidAction.NotFound", 404, InvalidParameter),
+            ("ServiceUnavailable", 503, ServerError),
+            ("InternalError", 500, ServerError),
+            ("Unknown", 502, ServerError),
+            ("UnsuccessfulAnswer", 200, Other),
+            ("Anything", 400, Other),
+        ] {
+            let e = api(code, status);
+            assert_eq!(e.kind(), kind, "{code} {status}");
+            assert_eq!(e.retryable(), matches!(kind, Throttling | ServerError));
+            assert_eq!(e.is_throttling(), kind == Throttling);
         }
     }
 

@@ -3,10 +3,13 @@
 //! `PageNum` is documented as 0-based, but some Alibaba APIs are 1-based or treat 0 and 1 alike.
 //! So the first request asks for page 0 and the echoed `PageNum` tells which numbering the server
 //! uses; the remaining pages are then fetched with up to `max_concurrency` requests in flight,
-//! reassembled in API order, and deduplicated by task id. The count is checked against
-//! `TotalElements`: if the server's numbering was not recognisable the reader keeps going past
-//! the announced end while that still yields new tasks, and if tasks are still missing it returns
-//! an error rather than a silently partial list.
+//! reassembled in API order, and deduplicated by item id ([`PagedListing::item_id`]). The count
+//! is checked against `TotalElements`: if the server's numbering was not recognisable the reader
+//! keeps going past the announced end while that still yields new items, and if items are still
+//! missing it returns an error rather than a silently partial list.
+//!
+//! Nothing here knows a particular action: field names, nouns and ids come from the listing's
+//! declaration.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -15,12 +18,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::stream::{self, StreamExt};
 
 use super::client::ClientError;
-use super::models::{Page, RestoreTask};
+use super::listing::{Noun, PagedListing};
+use super::page::Page;
 
-/// Most jobs one listing returns: about what Terraform can carry in one response, and far more
-/// than any backup plan has. Checked against `TotalElements` before the second page, and again
-/// as jobs arrive.
-pub const MAX_JOBS: u64 = 100_000;
+/// Most items one listing returns: about what Terraform can carry in one response, and far more
+/// restore jobs than any backup plan has. Checked against `TotalElements` before the second
+/// page, and again as items arrive.
+pub const MAX_ITEMS: u64 = 100_000;
 /// Most answer bytes one listing keeps (sum of the page bodies). It bounds the memory a hostile
 /// server can fill; it sits above the 64 MiB a Terraform response may carry so that the
 /// provider, which knows that limit, is the one to explain it.
@@ -28,37 +32,44 @@ pub const MAX_LISTING_BYTES: u64 = 96 << 20;
 
 /// Reads every page through `fetch(page_num)`; see the module doc for the algorithm.
 ///
-/// If the totals change between pages (tasks created meanwhile), the listing is read once more
+/// If the totals change between pages (items created meanwhile), the listing is read once more
 /// from the start before giving up with [`ClientError::Inconsistent`].
-pub(crate) async fn list_all<F, Fut>(
+pub(crate) async fn list_all<L, F, Fut>(
     fetch: F,
     page_size: u32,
     max_concurrency: usize,
-) -> Result<Vec<RestoreTask>, ClientError>
+) -> Result<Vec<L::Item>, ClientError>
 where
+    L: PagedListing,
     F: Fn(i64) -> Fut,
-    Fut: Future<Output = Result<Page, ClientError>>,
+    Fut: Future<Output = Result<Page<L::Item>, ClientError>>,
 {
+    let noun = L::SHAPE.noun;
     let mut detail = String::new();
     for round in 1..=2 {
-        match read_once(&fetch, page_size, max_concurrency).await? {
-            Ok(tasks) => return Ok(tasks),
+        match read_once::<L, F, Fut>(&fetch, page_size, max_concurrency).await? {
+            Ok(items) => return Ok(items),
             Err(changed) => {
-                log::debug!("restore task list changed during read {round}: {changed}");
+                log::debug!("{} list changed during read {round}: {changed}", noun.one);
                 detail = changed;
             }
         }
     }
-    Err(ClientError::Inconsistent { detail })
+    Err(ClientError::Inconsistent { detail, noun })
 }
 
-fn beyond(bound: &'static str, detail: String) -> ClientError {
-    ClientError::Unbounded { bound, detail }
+fn beyond(noun: Noun, bound: &'static str, detail: String) -> ClientError {
+    ClientError::Unbounded {
+        bound,
+        detail,
+        noun,
+    }
 }
 
 /// The error for a listing past [`MAX_LISTING_BYTES`].
-fn too_many_bytes() -> ClientError {
+fn too_many_bytes(noun: Noun) -> ClientError {
     beyond(
+        noun,
         "bytes",
         format!(
             "the answers add up to more than {} MiB, more than one read may keep",
@@ -73,16 +84,19 @@ fn too_many_bytes() -> ClientError {
 /// we asked (`ceil(TotalElements / PageSize)`, and where `TotalPages` disagrees, the smaller),
 /// plus one page of read-ahead for a server whose numbering we could not tell; a page that comes
 /// back empty before the last ends the read as incomplete; without totals, reading stops at the
-/// first short page. Jobs and bytes are bounded by [`MAX_JOBS`] and [`MAX_LISTING_BYTES`].
-async fn read_once<F, Fut>(
+/// first short page. Items and bytes are bounded by [`MAX_ITEMS`] and [`MAX_LISTING_BYTES`].
+async fn read_once<L, F, Fut>(
     fetch_page: &F,
     page_size: u32,
     max_concurrency: usize,
-) -> Result<Result<Vec<RestoreTask>, String>, ClientError>
+) -> Result<Result<Vec<L::Item>, String>, ClientError>
 where
+    L: PagedListing,
     F: Fn(i64) -> Fut,
-    Fut: Future<Output = Result<Page, ClientError>>,
+    Fut: Future<Output = Result<Page<L::Item>, ClientError>>,
 {
+    let fields = L::SHAPE.fields;
+    let noun = L::SHAPE.noun;
     // Answer bytes are counted as each page arrives, not when its turn in API order comes:
     // pages that finished early wait in the reassembly buffer and must not pile up past the
     // bound; once it is passed, no further request is sent.
@@ -92,12 +106,12 @@ where
         let bytes = &bytes;
         async move {
             if bytes.load(Ordering::Relaxed) > MAX_LISTING_BYTES {
-                return Err(too_many_bytes());
+                return Err(too_many_bytes(noun));
             }
             let page = page.await?;
             let size = page.bytes as u64;
             if bytes.fetch_add(size, Ordering::Relaxed) + size > MAX_LISTING_BYTES {
-                return Err(too_many_bytes());
+                return Err(too_many_bytes(noun));
             }
             Ok(page)
         }
@@ -110,7 +124,10 @@ where
             return Err(ClientError::Malformed {
                 request_id: first.request_id.clone(),
                 http_status: 200,
-                detail: format!("asked for PageNum 0, the answer says PageNum {other}"),
+                detail: format!(
+                    "asked for {} 0, the answer says {} {other}",
+                    fields.page_num, fields.page_num
+                ),
                 attempts: 1,
             })
         }
@@ -118,23 +135,28 @@ where
     // Our page size, not the echoed one: a server echoing PageSize 1 must not multiply the pages.
     let size = u64::from(page_size.max(1));
     let expected = first.total_elements.and_then(|t| u64::try_from(t).ok());
-    if let Some(announced) = expected.filter(|n| *n > MAX_JOBS) {
+    if let Some(announced) = expected.filter(|n| *n > MAX_ITEMS) {
         return Err(beyond(
-            "jobs",
+            noun,
+            noun.short,
             format!(
-                "the API announces {announced} restore jobs; one read returns at most {MAX_JOBS}"
+                "the API announces {announced} {}; one read returns at most {MAX_ITEMS}",
+                noun.many
             ),
         ));
     }
-    let max_pages = i64::try_from(MAX_JOBS.div_ceil(size)).unwrap_or(i64::MAX);
+    let max_pages = i64::try_from(MAX_ITEMS.div_ceil(size)).unwrap_or(i64::MAX);
     let from_elements = expected.map(|t| i64::try_from(t.div_ceil(size)).unwrap_or(i64::MAX));
     let from_pages = first.total_pages.filter(|n| *n >= 0);
     let page_count = match (from_pages, from_elements) {
         (Some(pages), Some(elements)) => {
             if pages != elements {
                 log::debug!(
-                    "TotalPages {pages} and TotalElements {} disagree for PageSize {size}; reading {} pages",
+                    "{} {pages} and {} {} disagree for {} {size}; reading {} pages",
+                    fields.total_pages,
+                    fields.total_elements,
                     expected.unwrap_or_default(),
+                    fields.page_size,
                     pages.min(elements)
                 );
             }
@@ -143,13 +165,14 @@ where
         (Some(pages), None) => Some(pages.min(max_pages)),
         (None, elements) => elements,
     };
-    let mut seen = Collector::default();
-    let first_len = first.tasks.len();
+    let mut seen = Collector::<L>::new();
+    let first_len = first.items.len();
     let first_total = first.total_elements;
-    let moved = |p: &Page| -> Option<String> {
+    let moved = |p: &Page<L::Item>| -> Option<String> {
         match (first_total, p.total_elements) {
             (Some(a), Some(b)) if a != b => Some(format!(
-                "TotalElements was {a} on the first page and {b} on a later one"
+                "{} was {a} on the first page and {b} on a later one",
+                fields.total_elements
             )),
             _ => None,
         }
@@ -171,13 +194,14 @@ where
                 if let Some(changed) = moved(&page) {
                     return Ok(Err(changed));
                 }
-                if page.tasks.is_empty() {
+                if page.items.is_empty() {
                     return Err(ClientError::Incomplete {
                         expected: expected.unwrap_or(u64::try_from(count).unwrap_or(0) * size),
                         got: seen.len(),
                         detail: format!(
                             "page {number} of {count} came back empty before the last page"
                         ),
+                        noun,
                     });
                 }
                 seen.add(page)?;
@@ -185,13 +209,13 @@ where
             next = base + count.max(1);
         }
         None => {
-            // No totals: read on until a short page. A 1-based server that answers PageNum 0
-            // with an empty page (and echoes nothing) would otherwise look like "0 jobs".
+            // No totals: read on until a short page. A 1-based server that answers page 0 with
+            // an empty page (and echoes nothing) would otherwise look like "0 items".
             let mut last_len = first_len;
             if first_len == 0 && base == 0 {
                 let page = fetch(1).await?;
-                if !page.tasks.is_empty() {
-                    last_len = page.tasks.len();
+                if !page.items.is_empty() {
+                    last_len = page.items.len();
                     seen.add(page)?;
                     next = 2;
                 }
@@ -199,14 +223,16 @@ where
             while u64::try_from(last_len).unwrap_or(u64::MAX) >= size {
                 if next - base > max_pages {
                     return Err(beyond(
+                        noun,
                         "pages",
                         format!(
-                            "the API announces no totals and still sent full pages after {MAX_JOBS} jobs"
+                            "the API announces no totals and still sent full pages after {MAX_ITEMS} {}",
+                            noun.short
                         ),
                     ));
                 }
                 let page = fetch(next).await?;
-                last_len = page.tasks.len();
+                last_len = page.items.len();
                 seen.add(page)?;
                 next += 1;
             }
@@ -227,55 +253,65 @@ where
                 expected,
                 got: seen.len(),
                 detail: "the pages the totals imply were all read".to_owned(),
+                noun,
             });
         }
         if seen.len() > expected {
             log::debug!(
-                "read {} distinct restore tasks, more than the {expected} announced",
-                seen.len()
+                "read {} distinct {}, more than the {expected} announced",
+                seen.len(),
+                noun.many
             );
         }
     }
-    Ok(Ok(seen.tasks))
+    Ok(Ok(seen.items))
 }
 
-/// Tasks in arrival order, each id once. Tasks without an id cannot be matched and are all kept.
-#[derive(Default)]
-struct Collector {
+/// Items in arrival order, each id once. Items without an id cannot be matched and are all kept.
+struct Collector<L: PagedListing> {
     ids: HashSet<String>,
-    tasks: Vec<RestoreTask>,
+    items: Vec<L::Item>,
 }
 
-impl Collector {
-    /// Adds a page within the job bound; returns how many tasks were new.
-    fn add(&mut self, page: Page) -> Result<usize, ClientError> {
-        let before = self.tasks.len();
-        for task in page.tasks {
-            let new = match &task.restore_task_id {
-                Some(id) => self.ids.insert(id.clone()),
+impl<L: PagedListing> Collector<L> {
+    fn new() -> Self {
+        Collector {
+            ids: HashSet::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Adds a page within the item bound.
+    fn add(&mut self, page: Page<L::Item>) -> Result<(), ClientError> {
+        for item in page.items {
+            let new = match L::item_id(&item) {
+                Some(id) => self.ids.insert(id.to_owned()),
                 None => true,
             };
             if new {
-                self.tasks.push(task);
+                self.items.push(item);
             }
         }
-        if self.len() > MAX_JOBS {
+        if self.len() > MAX_ITEMS {
+            let noun = L::SHAPE.noun;
             return Err(beyond(
-                "jobs",
-                format!("more than {MAX_JOBS} distinct restore jobs arrived"),
+                noun,
+                noun.short,
+                format!("more than {MAX_ITEMS} distinct {} arrived", noun.many),
             ));
         }
-        Ok(self.tasks.len() - before)
+        Ok(())
     }
 
     fn len(&self) -> u64 {
-        u64::try_from(self.tasks.len()).unwrap_or(u64::MAX)
+        u64::try_from(self.items.len()).unwrap_or(u64::MAX)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alibaba::listing::test_listing::{plan as task, Plan, Plans};
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::sync::Mutex;
     use std::time::Duration;
@@ -293,7 +329,7 @@ mod tests {
     }
 
     struct Fake {
-        tasks: Vec<RestoreTask>,
+        items: Vec<Plan>,
         size: usize,
         numbering: Numbering,
         with_totals: bool,
@@ -303,15 +339,10 @@ mod tests {
         max_in_flight: AtomicU32,
     }
 
-    fn task(id: usize) -> RestoreTask {
-        let json = serde_json::json!({"RestoreTaskId": format!("r-{id:05}")});
-        serde_json::from_value(json).unwrap()
-    }
-
     impl Fake {
         fn new(n: usize, size: usize, numbering: Numbering) -> Self {
             Fake {
-                tasks: (0..n).map(task).collect(),
+                items: (0..n).map(task).collect(),
                 size,
                 numbering,
                 with_totals: true,
@@ -322,7 +353,7 @@ mod tests {
             }
         }
 
-        async fn page(&self, num: i64) -> Result<Page, ClientError> {
+        async fn page(&self, num: i64) -> Result<Page<Plan>, ClientError> {
             self.requests.lock().unwrap().push(num);
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -337,7 +368,7 @@ mod tests {
             };
             let items = match index {
                 Some(i) => self
-                    .tasks
+                    .items
                     .iter()
                     .skip(i as usize * self.size)
                     .take(self.size)
@@ -345,7 +376,7 @@ mod tests {
                     .collect(),
                 None => Vec::new(),
             };
-            let n = self.tasks.len() as i64;
+            let n = self.items.len() as i64;
             Ok(Page {
                 request_id: Some(format!("req-{num}")),
                 page_num: self.with_echo.then_some(echo),
@@ -354,7 +385,7 @@ mod tests {
                     .with_totals
                     .then(|| (n + self.size as i64 - 1) / self.size as i64),
                 total_elements: self.with_totals.then_some(n),
-                tasks: items,
+                items,
                 bytes: 100,
             })
         }
@@ -366,19 +397,16 @@ mod tests {
         }
     }
 
-    async fn read(fake: &Fake, concurrency: usize) -> Result<Vec<RestoreTask>, ClientError> {
-        list_all(|n| fake.page(n), fake.size as u32, concurrency).await
+    async fn read(fake: &Fake, concurrency: usize) -> Result<Vec<Plan>, ClientError> {
+        list_all::<Plans, _, _>(|n| fake.page(n), fake.size as u32, concurrency).await
     }
 
-    fn ids(tasks: &[RestoreTask]) -> Vec<String> {
-        tasks
-            .iter()
-            .map(|t| t.restore_task_id.clone().unwrap())
-            .collect()
+    fn ids(items: &[Plan]) -> Vec<String> {
+        items.iter().map(|t| t.id.clone().unwrap()).collect()
     }
 
     fn expected_ids(n: usize) -> Vec<String> {
-        (0..n).map(|i| task(i).restore_task_id.unwrap()).collect()
+        (0..n).map(|i| task(i).id.unwrap()).collect()
     }
 
     #[tokio::test]
@@ -452,12 +480,12 @@ mod tests {
             async move {
                 let mut page = fake.page(n).await?;
                 if n == 1 {
-                    page.tasks.pop();
+                    page.items.pop();
                 }
                 Ok(page)
             }
         };
-        match list_all(lossy, 10, 4).await {
+        match list_all::<Plans, _, _>(lossy, 10, 4).await {
             Err(ClientError::Incomplete {
                 expected: 30,
                 got: 29,
@@ -468,11 +496,12 @@ mod tests {
     }
 
     /// The fake server with every answer changed by `tweak(page_num, page)`.
-    type PageFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Page, ClientError>> + 'a>>;
+    type PageFuture<'a> =
+        std::pin::Pin<Box<dyn Future<Output = Result<Page<Plan>, ClientError>> + 'a>>;
 
     fn absurd<'a>(
         fake: &'a Fake,
-        tweak: impl Fn(i64, &mut Page) + Copy + 'a,
+        tweak: impl Fn(i64, &mut Page<Plan>) + Copy + 'a,
     ) -> impl Fn(i64) -> PageFuture<'a> + 'a {
         move |n: i64| {
             Box::pin(async move {
@@ -487,7 +516,7 @@ mod tests {
     async fn absurd_totals_cost_only_the_pages_both_totals_allow() {
         // TotalPages 1e9 but TotalElements 5, all five on page 0: one request.
         let fake = Fake::new(5, 10, Numbering::ZeroBased);
-        let got = list_all(
+        let got = list_all::<Plans, _, _>(
             absurd(&fake, |_, p| p.total_pages = Some(1_000_000_000)),
             10,
             4,
@@ -497,20 +526,20 @@ mod tests {
         assert_eq!(fake.requests(), vec![0]);
         // 10^11 announced: refused before a second request.
         let fake = Fake::new(5, 10, Numbering::ZeroBased);
-        let got = list_all(
+        let got = list_all::<Plans, _, _>(
             absurd(&fake, |_, p| p.total_elements = Some(100_000_000_000)),
             10,
             4,
         )
         .await;
         assert!(
-            matches!(got, Err(ClientError::Unbounded { bound: "jobs", .. })),
+            matches!(got, Err(ClientError::Unbounded { bound: "plans", .. })),
             "{got:?}"
         );
         assert_eq!(fake.requests(), vec![0]);
         // PageSize 1 echoed with 1,000 jobs announced: pages follow the size we asked (10).
         let fake = Fake::new(1000, 10, Numbering::ZeroBased);
-        let got = list_all(absurd(&fake, |_, p| p.page_size = Some(1)), 10, 4).await;
+        let got = list_all::<Plans, _, _>(absurd(&fake, |_, p| p.page_size = Some(1)), 10, 4).await;
         assert_eq!(got.unwrap().len(), 1000);
         assert_eq!(fake.requests().len(), 100);
     }
@@ -518,10 +547,10 @@ mod tests {
     #[tokio::test]
     async fn an_empty_page_before_the_end_stops_the_read_as_incomplete() {
         let fake = Fake::new(5000, 10, Numbering::ZeroBased);
-        let got = list_all(
+        let got = list_all::<Plans, _, _>(
             absurd(&fake, |n, p| {
                 if n >= 3 {
-                    p.tasks.clear()
+                    p.items.clear()
                 }
             }),
             10,
@@ -533,7 +562,9 @@ mod tests {
                 expected: 5000,
                 got: 30,
                 detail,
+                noun,
             }) => {
+                assert_eq!(noun, Plans::SHAPE.noun);
                 assert!(detail.contains("page 3 of 500 came back empty"), "{detail}")
             }
             other => panic!("{other:?}"),
@@ -553,23 +584,26 @@ mod tests {
                     page_size: None,
                     total_pages: None,
                     total_elements: None,
-                    tasks: (0..100).map(|i| task(n as usize * 100 + i)).collect(),
+                    items: (0..100).map(|i| task(n as usize * 100 + i)).collect(),
                     bytes: 100,
                 })
             }
         };
-        let got = list_all(endless, 100, 4).await;
+        let got = list_all::<Plans, _, _>(endless, 100, 4).await;
         assert!(
-            matches!(got, Err(ClientError::Unbounded { bound: "jobs", .. })),
+            matches!(got, Err(ClientError::Unbounded { bound: "plans", .. })),
             "{got:?}"
         );
-        assert_eq!(requests.load(Ordering::SeqCst), (MAX_JOBS / 100 + 1) as u32);
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            (MAX_ITEMS / 100 + 1) as u32
+        );
     }
 
     #[tokio::test]
     async fn answers_past_the_byte_bound_stop_the_read() {
         let fake = Fake::new(100, 10, Numbering::ZeroBased);
-        let got = list_all(absurd(&fake, |_, p| p.bytes = 12 << 20), 10, 1).await;
+        let got = list_all::<Plans, _, _>(absurd(&fake, |_, p| p.bytes = 12 << 20), 10, 1).await;
         assert!(
             matches!(got, Err(ClientError::Unbounded { bound: "bytes", .. })),
             "{got:?}"
@@ -585,13 +619,13 @@ mod tests {
             async move {
                 let mut page = fake.page(n).await?;
                 if n == 2 {
-                    page.tasks.insert(0, task(9));
+                    page.items.insert(0, task(9));
                 }
                 Ok(page)
             }
         };
         assert_eq!(
-            ids(&list_all(overlapping, 10, 4).await.unwrap()),
+            ids(&list_all::<Plans, _, _>(overlapping, 10, 4).await.unwrap()),
             expected_ids(30)
         );
     }
@@ -609,7 +643,7 @@ mod tests {
             }
         };
         assert!(matches!(
-            list_all(failing, 10, 4).await,
+            list_all::<Plans, _, _>(failing, 10, 4).await,
             Err(ClientError::Cancelled)
         ));
     }
@@ -626,7 +660,7 @@ mod tests {
             }
         };
         assert!(matches!(
-            list_all(moving, 10, 4).await,
+            list_all::<Plans, _, _>(moving, 10, 4).await,
             Err(ClientError::Inconsistent { .. })
         ));
         // Read twice from the start, then gave up.
@@ -645,7 +679,7 @@ mod tests {
             }
         };
         assert!(matches!(
-            list_all(odd, 10, 4).await,
+            list_all::<Plans, _, _>(odd, 10, 4).await,
             Err(ClientError::Malformed { .. })
         ));
     }

@@ -2,7 +2,7 @@
 //! diagnostics that name the code, the message and the RequestId, and say
 //! what to do next.
 
-use crate::alibaba::ClientError;
+use crate::alibaba::{ApiErrorKind, ClientError};
 use crate::plugin::Diagnostic;
 
 /// A diagnostic for a failed read.
@@ -10,17 +10,20 @@ pub(crate) fn client_error_diagnostic(error: &ClientError) -> Diagnostic {
     let (summary, advice) = match error {
         ClientError::Api(api) => {
             let code = api.code.as_str();
-            let advice = if code.contains("Signature") || code.contains("AccessKey") {
-                "Check the access key and secret (provider block, environment or profile)."
-            } else if api.is_throttling() {
-                "The API kept throttling after every retry. All reads of this provider share one \
+            let advice = match api.kind() {
+                ApiErrorKind::Authentication => {
+                    "Check the access key and secret (provider block, environment or profile)."
+                }
+                ApiErrorKind::Throttling => {
+                    "The API kept throttling after every retry. All reads of this provider share one \
                  request budget that already slows down when the API throttles; to send less, \
                  lower `max_concurrency`, run Terraform with a lower `-parallelism` (default 10) \
                  so fewer data sources read at once, raise `max_retries`, or try again later."
-            } else if code.contains("Forbidden") || code.contains("NoPermission") {
-                "The credentials lack permission for dbs:DescribeRestoreTaskList."
-            } else {
-                "See the Alibaba Cloud DBS error code reference for this code."
+                }
+                ApiErrorKind::Permission => {
+                    "The credentials lack permission for dbs:DescribeRestoreTaskList."
+                }
+                _ => "See the Alibaba Cloud DBS error code reference for this code.",
             };
             (format!("DBS API error {code}"), advice)
         }

@@ -102,8 +102,10 @@ async fn an_html_502_is_retried_and_then_reported() {
     emu.shutdown().await;
 }
 
+/// Seed 5 at 20 % makes requests 2, 4 and 5 malformed: first a truncated 200, which no retry may
+/// paper over (a 200 is an answer, not a failure), so the whole read fails, whichever page it hit.
 #[tokio::test]
-async fn occasional_garbage_under_retries_still_reads_everything_or_fails_cleanly() {
+async fn occasional_garbage_that_no_retry_fixes_fails_the_whole_read() {
     let emu = emulator(
         200,
         Faults {
@@ -114,12 +116,54 @@ async fn occasional_garbage_under_retries_still_reads_everything_or_fails_cleanl
     )
     .await;
     let c = client(config(&emu.url()));
-    // A truncated or invalid 200 is not in the retryable set, so the read may fail; what matters
-    // is that it either returns everything or a typed error, never a partial list.
     match list(&c, 10).await {
-        Ok(tasks) => assert_eq!(tasks.len(), 200),
-        Err(ClientError::Malformed { .. }) => {}
-        Err(other) => panic!("{other:?}"),
+        Err(ClientError::Malformed {
+            http_status: 200,
+            request_id: Some(_),
+            ..
+        }) => {}
+        other => panic!("expected the truncated page to fail the read: {other:?}"),
     }
+    assert!(
+        emu.request_count() < 20,
+        "the read stopped at the failure, {} requests",
+        emu.request_count()
+    );
+    emu.shutdown().await;
+}
+
+/// The other half: garbage that a retry can fix. The truncated 200 that opens the emulator's
+/// rotation is used up first; then seed 130 at 20 % makes only request 4 malformed among the
+/// next 21, and the second kind is an HTML 502, so the read retries it and returns everything.
+#[tokio::test]
+async fn occasional_garbage_that_a_retry_fixes_still_reads_everything() {
+    let emu = emulator(
+        200,
+        Faults {
+            malformed_rate: 1.0,
+            ..Faults::default()
+        },
+    )
+    .await;
+    let once = client(ClientConfig {
+        max_retries: 0,
+        ..config(&emu.url())
+    });
+    assert!(matches!(
+        list(&once, 100).await,
+        Err(ClientError::Malformed {
+            http_status: 200,
+            ..
+        })
+    ));
+    emu.set_faults(Faults {
+        malformed_rate: 0.2,
+        seed: 130,
+        ..Faults::default()
+    });
+    let tasks = list(&client(config(&emu.url())), 10).await.unwrap();
+    assert_eq!(tasks.len(), 200);
+    // The spent request, 20 pages and the one retry of the 502.
+    assert_eq!(emu.request_count(), 22);
     emu.shutdown().await;
 }

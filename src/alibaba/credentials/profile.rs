@@ -109,7 +109,7 @@ pub(super) fn plan(
             path: path.clone(),
             reason: format!(
                 "not a valid aliyun CLI config ({})",
-                crate::alibaba::models::describe_json_error(&e, text.as_bytes())
+                crate::alibaba::json_error::describe_json_error(&e, text.as_bytes())
             ),
         })?;
     let name = chosen_name(explicit)(opts)
