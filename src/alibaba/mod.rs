@@ -29,10 +29,6 @@ pub mod trust_store;
 // The listings.
 pub mod restore_tasks;
 
-/// The restore-job module's former name, still used from outside the client (the emulator's
-/// generator test reads `models::parse_page`).
-pub use restore_tasks as models;
-
 pub use client::{Backoff, ClientConfig, ClientError, DbsClient, Progress, TransportKind};
 pub use credentials::{
     resolve_credentials, resolve_credentials_with_source, AssumeRoleSettings, CredentialError,

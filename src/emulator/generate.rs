@@ -451,7 +451,8 @@ mod tests {
         }
         // Whatever the generator sends, the client reads.
         let page = json!({"Items": {"RestoreTaskDetail": all}});
-        let parsed = crate::alibaba::models::parse_page(page.to_string().as_bytes(), 500).unwrap();
+        let parsed =
+            crate::alibaba::restore_tasks::parse_page(page.to_string().as_bytes(), 500).unwrap();
         assert_eq!(parsed.tasks.len(), 500);
     }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use terraform_provider_dbs::alibaba::models::parse_page;
+use terraform_provider_dbs::alibaba::restore_tasks::parse_page;
 use terraform_provider_dbs::alibaba::{
     resolve_credentials, ApiError, ExplicitCredentials, ResolveOptions,
 };
