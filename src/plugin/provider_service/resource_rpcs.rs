@@ -84,6 +84,18 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
+    /// Records the named request fields of `rpc`, then decodes them in order.
+    fn receive<R: ?Sized, const N: usize>(
+        &self,
+        rpc: &str,
+        type_name: &str,
+        resource: &Registered<R>,
+        fields: [(&str, Option<&wire::DynamicValue>); N],
+    ) -> Result<[Value; N], Diagnostic> {
+        self.record_fields(rpc, type_name, resource, &fields);
+        decode_all(fields.map(|(_, value)| value), &resource.value_type)
+    }
+
     pub(super) fn validate_resource(
         &self,
         request: wire::validate_resource_config::Request,
@@ -149,13 +161,8 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
-        self.record_fields(
-            "ReadResource",
-            &request.type_name,
-            resource,
-            &[("CurrentState", request.current_state.as_ref())],
-        );
-        let [state] = match decode_all([request.current_state.as_ref()], &resource.value_type) {
+        let fields = [("CurrentState", request.current_state.as_ref())];
+        let [state] = match self.receive("ReadResource", &request.type_name, resource, fields) {
             Ok(values) => values,
             Err(d) => return failure(d),
         };
@@ -194,25 +201,16 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
-        self.record_fields(
-            "PlanResourceChange",
-            &request.type_name,
-            resource,
-            &[
-                ("PriorState", request.prior_state.as_ref()),
-                ("ProposedNewState", request.proposed_new_state.as_ref()),
-                ("Config", request.config.as_ref()),
-            ],
-        );
-        let values = [
-            request.prior_state.as_ref(),
-            request.proposed_new_state.as_ref(),
-            request.config.as_ref(),
+        let fields = [
+            ("PriorState", request.prior_state.as_ref()),
+            ("ProposedNewState", request.proposed_new_state.as_ref()),
+            ("Config", request.config.as_ref()),
         ];
-        let [prior, proposed, config] = match decode_all(values, &resource.value_type) {
-            Ok(values) => values,
-            Err(d) => return failure(d),
-        };
+        let [prior, proposed, config] =
+            match self.receive("PlanResourceChange", &request.type_name, resource, fields) {
+                Ok(values) => values,
+                Err(d) => return failure(d),
+            };
         let response = resource
             .implementation
             .plan(PlanRequest {
@@ -262,25 +260,16 @@ impl<P: Provider> ProviderService<P> {
             Ok(r) => r,
             Err(d) => return failure(d),
         };
-        self.record_fields(
-            "ApplyResourceChange",
-            &request.type_name,
-            resource,
-            &[
-                ("PriorState", request.prior_state.as_ref()),
-                ("PlannedState", request.planned_state.as_ref()),
-                ("Config", request.config.as_ref()),
-            ],
-        );
-        let values = [
-            request.prior_state.as_ref(),
-            request.planned_state.as_ref(),
-            request.config.as_ref(),
+        let fields = [
+            ("PriorState", request.prior_state.as_ref()),
+            ("PlannedState", request.planned_state.as_ref()),
+            ("Config", request.config.as_ref()),
         ];
-        let [prior, planned, config] = match decode_all(values, &resource.value_type) {
-            Ok(values) => values,
-            Err(d) => return failure(d),
-        };
+        let [prior, planned, config] =
+            match self.receive("ApplyResourceChange", &request.type_name, resource, fields) {
+                Ok(values) => values,
+                Err(d) => return failure(d),
+            };
         let (creating, deleting) = (prior.is_null(), planned.is_null());
         let change = ChangeRequest {
             prior,
