@@ -31,7 +31,8 @@ pub(super) fn plan(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
 ) -> Result<Plan, CredentialError> {
-    let sts_endpoint = sts::endpoint(explicit, opts, None, None)?;
+    // Only checked when a role is assumed: a stale STS variable must not break plain keys.
+    let sts_endpoint = || sts::endpoint(explicit, opts, None, None);
     let mut plan = match &explicit.assume_role_with_oidc {
         Some(block) => oidc_block(block, opts, &sts_endpoint)?,
         None => base(explicit, opts, &sts_endpoint)?,
@@ -81,7 +82,7 @@ fn keys(id: String, secret: String, token: Option<String>) -> Base {
 fn base(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
-    sts_endpoint: &str,
+    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
 ) -> Result<Plan, CredentialError> {
     let plan = |base: Base, source: CredentialSource| Plan {
         base,
@@ -281,7 +282,10 @@ fn half_family(
 }
 
 /// OIDC when any of its own variables is set (`ALIBABA_CLOUD_ROLE_ARN` alone is `assume_role`'s).
-fn env_oidc(opts: &ResolveOptions, sts_endpoint: &str) -> Result<Option<Plan>, CredentialError> {
+fn env_oidc(
+    opts: &ResolveOptions,
+    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
+) -> Result<Option<Plan>, CredentialError> {
     let provider_arn = opts.var(env::OIDC_PROVIDER_ARN);
     let token_file = opts.var(env::OIDC_TOKEN_FILE);
     if provider_arn.is_none() && token_file.is_none() {
@@ -320,7 +324,7 @@ fn env_oidc(opts: &ResolveOptions, sts_endpoint: &str) -> Result<Option<Plan>, C
             .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned()),
         policy: None,
         duration_seconds: DEFAULT_DURATION_SECONDS,
-        sts_endpoint: sts_endpoint.to_owned(),
+        sts_endpoint: sts_endpoint()?,
     };
     Ok(Some(Plan {
         base: Base::Oidc(role),
@@ -337,7 +341,7 @@ fn env_oidc(opts: &ResolveOptions, sts_endpoint: &str) -> Result<Option<Plan>, C
 fn oidc_block(
     block: &OidcSettings,
     opts: &ResolveOptions,
-    sts_endpoint: &str,
+    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
 ) -> Result<Plan, CredentialError> {
     let missing = |what: &str, attribute: &'static str, variable: Option<&'static str>| {
         CredentialError::Partial {
@@ -397,7 +401,7 @@ fn oidc_block(
             block.session_expiration,
             "assume_role_with_oidc.session_expiration",
         )?,
-        sts_endpoint: sts_endpoint.to_owned(),
+        sts_endpoint: sts_endpoint()?,
     };
     Ok(Plan {
         base: Base::Oidc(role),
@@ -415,7 +419,7 @@ fn oidc_block(
 fn assume_role(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
-    sts_endpoint: &str,
+    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
 ) -> Result<Option<RoleToAssume>, CredentialError> {
     let oidc_claims_role = explicit.assume_role_with_oidc.is_some()
         || opts.var(env::OIDC_PROVIDER_ARN).is_some()
@@ -459,7 +463,7 @@ fn assume_role(
             settings.session_expiration,
             "assume_role.session_expiration",
         )?,
-        sts_endpoint: sts_endpoint.to_owned(),
+        sts_endpoint: sts_endpoint()?,
     }))
 }
 

@@ -783,3 +783,20 @@ fn debug_output_redacts_secrets() {
     }
     assert!(format!("{c:?}").contains("\"id\""));
 }
+
+#[test]
+fn a_bad_sts_endpoint_only_matters_when_a_role_is_assumed() {
+    let keys = [
+        ("ALICLOUD_ACCESS_KEY", "id"),
+        ("ALICLOUD_SECRET_KEY", "secret"),
+        ("ALICLOUD_STS_ENDPOINT", "http://sts.example.com"),
+    ];
+    assert_eq!(keys_of(&planned(&none(), &opts(&keys))).0, "id");
+    let mut with_role = keys.to_vec();
+    with_role.push(("ALICLOUD_ASSUME_ROLE_ARN", ROLE));
+    let text = refused(&none(), &opts(&with_role));
+    assert!(
+        text.contains("invalid ALICLOUD_STS_ENDPOINT") && text.contains("loopback"),
+        "{text}"
+    );
+}
