@@ -176,9 +176,12 @@ impl DbsClient {
     {
         let config = &self.inner.config;
         // Credentials before the budget: a renewal must not hold a slot other requests could use.
-        let credentials = config.credentials.current().await?;
+        config.credentials.current().await?;
         // The shared budget first: the nonce and timestamp must be fresh when the request leaves.
         let permit = self.inner.limiter.acquire().await;
+        // Asked again: the wait for a slot may have outlasted the renewal margin. Cached, this
+        // costs a lock; only a credential that ran low meanwhile is renewed here.
+        let credentials = config.credentials.current().await?;
         let nonce = new_nonce();
         let mut all = Vec::with_capacity(call.params.len() + 10);
         all.push(("Action".to_owned(), call.action.clone()));

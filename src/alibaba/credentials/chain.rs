@@ -34,7 +34,13 @@ pub(super) fn plan(
     // Only checked when a role is assumed: a stale STS variable must not break plain keys.
     let sts_endpoint = || sts::endpoint(explicit, opts, None, None);
     let mut plan = match &explicit.assume_role_with_oidc {
-        Some(block) => oidc_block(block, opts, &sts_endpoint)?,
+        Some(block) => {
+            // The block needs no key, but a half-set key elsewhere is still a mistake to report.
+            if let Err(e @ CredentialError::Partial { .. }) = base(explicit, opts, &sts_endpoint) {
+                return Err(e);
+            }
+            oidc_block(block, opts, &sts_endpoint)?
+        }
         None => base(explicit, opts, &sts_endpoint)?,
     };
     if let Some(role) = assume_role(explicit, opts, &sts_endpoint)? {

@@ -800,3 +800,41 @@ fn a_bad_sts_endpoint_only_matters_when_a_role_is_assumed() {
         "{text}"
     );
 }
+
+#[test]
+fn plans_of_remote_sources_show_no_query_or_arguments() {
+    let uri = ExplicitCredentials {
+        credentials_uri: Some("http://127.0.0.1:9/c?token=uri-s3cret".into()),
+        ..none()
+    };
+    let shown = format!("{:?}", planned(&uri, &opts(&[])));
+    assert!(
+        !shown.contains("uri-s3cret") && shown.contains("127.0.0.1:9/c"),
+        "{shown}"
+    );
+    let home = tempfile::tempdir().unwrap();
+    write_cli(home.path(), CLI);
+    let shown = format!(
+        "{:?}",
+        planned(&profile("ext"), &with_home(&[], home.path()))
+    );
+    assert!(
+        shown.contains("/usr/local/bin/get-creds") && !shown.contains("--profile"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn the_oidc_block_does_not_hide_a_half_set_key() {
+    let explicit = ExplicitCredentials {
+        access_key: Some("attr-id".into()),
+        assume_role_with_oidc: Some(OidcSettings {
+            oidc_provider_arn: Some(OIDC_PROVIDER.into()),
+            oidc_token: Some("jwt".into()),
+            role_arn: Some(ROLE.into()),
+            ..OidcSettings::default()
+        }),
+        ..none()
+    };
+    assert!(refused(&explicit, &opts(&[])).contains("its secret_key"));
+}

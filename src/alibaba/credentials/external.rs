@@ -8,6 +8,7 @@
 use std::process::Stdio;
 
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 
 use super::http;
 use super::plan::Issued;
@@ -54,19 +55,38 @@ pub(super) async fn run(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    let output = tokio::time::timeout(opts.http_timeout, child.output())
+    let mut running = child
+        .spawn()
+        .map_err(|e| fail(format!("cannot start it: {e}")))?;
+    let mut stdout = running
+        .stdout
+        .take()
+        .ok_or_else(|| fail("its output cannot be read".to_owned()))?;
+    let run = async {
+        // Read at most one byte past the limit, so an endless output cannot fill memory.
+        let mut printed = Vec::new();
+        (&mut stdout)
+            .take(MAX_OUTPUT_BYTES as u64 + 1)
+            .read_to_end(&mut printed)
+            .await?;
+        if printed.len() > MAX_OUTPUT_BYTES {
+            return Ok((None, printed));
+        }
+        Ok::<_, std::io::Error>((Some(running.wait().await?), printed))
+    };
+    let (status, printed) = tokio::time::timeout(opts.http_timeout, run)
         .await
         .map_err(|_| fail(format!("no answer within {:?}", opts.http_timeout)))?
-        .map_err(|e| fail(format!("cannot start it: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("it exited with {}", output.status)));
-    }
-    if output.stdout.len() > MAX_OUTPUT_BYTES {
+        .map_err(|e| fail(format!("reading its output failed: {e}")))?;
+    let Some(status) = status else {
         return Err(fail(format!(
             "it printed more than {MAX_OUTPUT_BYTES} bytes"
         )));
+    };
+    if !status.success() {
+        return Err(fail(format!("it exited with {status}")));
     }
-    let parsed: Output = serde_json::from_slice(&output.stdout)
+    let parsed: Output = serde_json::from_slice(&printed)
         .map_err(|_| fail("its output is not a JSON object with string fields".to_owned()))?;
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let access_key_id = non_empty(parsed.access_key_id)

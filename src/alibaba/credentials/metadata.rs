@@ -85,6 +85,9 @@ pub(super) async fn fetch(
     }
     let issued = http::temporary_credentials(&obj)
         .map_err(|field| fail(format!("GET {path} lacks a usable {field}")))?;
+    if issued.expiration.is_none() {
+        return Err(fail(format!("GET {path} lacks Expiration")));
+    }
     log::debug!(
         "credentials of RAM role {role} from {endpoint} ({})",
         if token.is_some() {

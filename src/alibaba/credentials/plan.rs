@@ -23,8 +23,9 @@ pub struct Plan {
     pub region: Option<String>,
 }
 
-/// The first link of the chain.
-#[derive(Debug, Clone)]
+/// The first link of the chain. `Debug` shows a URI without its query and a command by its
+/// program only: either may carry a token.
+#[derive(Clone)]
 pub enum Base {
     /// Keys (and a token) written down somewhere: they never change.
     Keys(Credentials),
@@ -48,6 +49,39 @@ pub enum Base {
         /// The command line, split like a shell would.
         command: String,
     },
+}
+
+impl fmt::Debug for Base {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Base::Keys(credentials) => f.debug_tuple("Keys").field(credentials).finish(),
+            Base::Oidc(role) => f.debug_tuple("Oidc").field(role).finish(),
+            Base::CredentialsUri(url) => f
+                .debug_tuple("CredentialsUri")
+                .field(&super::http::shown_url(url))
+                .finish(),
+            Base::InstanceRole {
+                role,
+                imdsv1_allowed,
+                endpoint,
+            } => f
+                .debug_struct("InstanceRole")
+                .field("role", role)
+                .field("imdsv1_allowed", imdsv1_allowed)
+                .field("endpoint", endpoint)
+                .finish(),
+            Base::External { profile, command } => f
+                .debug_struct("External")
+                .field("profile", profile)
+                .field(
+                    "program",
+                    &shlex::split(command)
+                        .and_then(|words| words.into_iter().next())
+                        .unwrap_or_default(),
+                )
+                .finish(),
+        }
+    }
 }
 
 /// An OIDC role: no signing key needed, the token proves who we are.

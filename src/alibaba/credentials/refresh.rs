@@ -73,7 +73,32 @@ impl CredentialProvider {
 
     /// Calls `hook` with every secret and token this provider obtains, before anything can log
     /// them (the provider registers them for masking).
+    ///
+    /// The secrets the plan already holds (keys that sign an `AssumeRole`, an inline OIDC token,
+    /// a credentials URI's query) are handed to it at once.
     pub fn with_secret_hook(self, hook: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        match &self.inner.plan.base {
+            Base::Keys(keys) => {
+                hook(&keys.access_key_secret);
+                if let Some(token) = &keys.security_token {
+                    hook(token);
+                }
+            }
+            Base::Oidc(role) => {
+                if let super::plan::OidcToken::Inline(token) = &role.token {
+                    hook(token);
+                }
+            }
+            Base::CredentialsUri(url) => {
+                if let Some(query) = reqwest::Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.query().map(str::to_owned))
+                {
+                    hook(&query);
+                }
+            }
+            Base::InstanceRole { .. } | Base::External { .. } => {}
+        }
         let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
             plan: shared.plan.clone(),
             opts: shared.opts.clone(),
@@ -111,6 +136,20 @@ impl CredentialProvider {
             }
         }
         match plan::fetch(&self.inner.plan, &self.inner.opts).await {
+            Ok(issued)
+                if left(&issued, OffsetDateTime::now_utc())
+                    .is_some_and(|left| left <= LAST_USE_MARGIN) =>
+            {
+                Err(CredentialError::Invalid {
+                    setting: self.inner.plan.source.to_string(),
+                    reason: format!(
+                        "it answered credentials that expire at {} (less than {} s from now); \
+                         check the clock of this machine and of the credential source",
+                        issued.expiration.map(|e| e.to_string()).unwrap_or_default(),
+                        LAST_USE_MARGIN.as_secs()
+                    ),
+                })
+            }
             Ok(issued) => {
                 if let Some(hook) = &self.inner.on_secret {
                     hook(&issued.credentials.access_key_secret);
@@ -130,8 +169,12 @@ impl CredentialProvider {
                 *cache = Some(issued);
                 Ok(credentials)
             }
+            // The failed fetch took time: judge the cached credential by the clock now.
             Err(error) => match cache.as_ref() {
-                Some(old) if left(old, now).is_some_and(|left| left > LAST_USE_MARGIN) => {
+                Some(old)
+                    if left(old, OffsetDateTime::now_utc())
+                        .is_some_and(|left| left > LAST_USE_MARGIN) =>
+                {
                     log::warn!(
                         "renewing the credentials from {} failed ({error}); the current ones are \
                          still valid, so they are used until they are nearly expired",
@@ -190,6 +233,7 @@ mod tests {
         assert_eq!(provider.fixed_keys(), Some(&keys));
         assert_eq!(provider.current().await.unwrap(), keys);
         assert_eq!(provider.current().await.unwrap(), keys);
-        assert_eq!(*seen.lock().unwrap(), ["secret"]);
+        // Once when the hook is set, once when the keys are first handed out.
+        assert_eq!(*seen.lock().unwrap(), ["secret", "secret"]);
     }
 }

@@ -43,6 +43,15 @@ pub(super) fn endpoint(
         .map(str::to_owned)
         .or_else(|| opts.var(env::STS_REGION));
     let vpc = profile_vpc.unwrap_or_else(|| opts.flag(env::VPC_ENDPOINT_ENABLED));
+    if let Some(bad) = region.as_deref().filter(|r| {
+        !r.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }) {
+        return Err(CredentialError::Invalid {
+            setting: "sts_region".to_owned(),
+            reason: format!("{bad:?} is not a region id (lower-case letters, digits and '-')"),
+        });
+    }
     Ok(match region {
         Some(region) => {
             let prefix = if vpc { "sts-vpc" } else { "sts" };
@@ -55,13 +64,15 @@ pub(super) fn endpoint(
 /// A bare host means HTTPS; a URL must pass the DBS endpoint's rules (`http://` only for
 /// loopback), since the same secrets travel to it.
 fn endpoint_url(value: &str) -> Result<String, String> {
-    if !value.contains("://") {
-        if value.contains('/') || value.contains(char::is_whitespace) {
+    let url = if value.contains("://") {
+        value.to_owned()
+    } else {
+        if value.contains(['/', '@', '?', '#']) || value.contains(char::is_whitespace) {
             return Err(format!("{value:?} is neither a host name nor a URL"));
         }
-        return Ok(format!("https://{value}"));
-    }
-    crate::alibaba::endpoint::validate_override(value)
+        format!("https://{value}")
+    };
+    crate::alibaba::endpoint::validate_override(&url)
         .map(|url| url.trim_end_matches('/').to_owned())
         .map_err(|e| e.to_string())
 }
@@ -214,6 +225,12 @@ async fn call(
                 "HTTP {status}: the answer lacks a usable Credentials.{field} (RequestId {request_id})"
             ))
         })?;
+    if credentials.expiration.is_none() {
+        // Without it the credential would be cached forever and fail at its real expiry.
+        return Err(fail(format!(
+            "HTTP {status}: the answer lacks Credentials.Expiration (RequestId {request_id})"
+        )));
+    }
     log::debug!("STS {action} of {role_arn} via {endpoint} succeeded (RequestId {request_id})");
     Ok(credentials)
 }
@@ -296,5 +313,25 @@ mod tests {
             ..ExplicitCredentials::default()
         };
         assert!(endpoint(&e, &opts(&[]), None, None).is_err());
+    }
+
+    #[test]
+    fn a_region_or_host_cannot_redirect_sts_elsewhere() {
+        let none = ExplicitCredentials::default();
+        for region in ["x.evil.com#", "cn-hangzhou@evil.com/", "CN-HANGZHOU"] {
+            let o = opts(&[("ALIBABA_CLOUD_STS_REGION", region)]);
+            assert!(endpoint(&none, &o, None, None).is_err(), "{region}");
+            assert!(
+                endpoint(&none, &opts(&[]), Some(region), None).is_err(),
+                "{region}"
+            );
+        }
+        for host in ["a@evil.com", "sts.aliyuncs.com?x=1", "sts.aliyuncs.com#x"] {
+            let e = ExplicitCredentials {
+                sts_endpoint: Some(host.into()),
+                ..ExplicitCredentials::default()
+            };
+            assert!(endpoint(&e, &opts(&[]), None, None).is_err(), "{host}");
+        }
     }
 }
