@@ -36,9 +36,7 @@ pub(super) fn plan(
     let mut plan = match &explicit.assume_role_with_oidc {
         Some(block) => {
             // The block needs no key, but a half-set key elsewhere is still a mistake to report.
-            if let Err(e @ CredentialError::Partial { .. }) = base(explicit, opts, &sts_endpoint) {
-                return Err(e);
-            }
+            written_keys(explicit, opts, &mut Vec::new())?;
             oidc_block(block, opts, &sts_endpoint)?
         }
         None => base(explicit, opts, &sts_endpoint)?,
@@ -85,19 +83,19 @@ fn keys(id: String, secret: String, token: Option<String>) -> Base {
     })
 }
 
-fn base(
+/// Steps 1 and 2: keys written down in the provider block or in one variable family. `Ok(None)`
+/// when none is set (the places go to `looked_at`); a half-set block or family is an error.
+fn written_keys(
     explicit: &ExplicitCredentials,
     opts: &ResolveOptions,
-    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
-) -> Result<Plan, CredentialError> {
+    looked_at: &mut Vec<CredentialSource>,
+) -> Result<Option<Plan>, CredentialError> {
     let plan = |base: Base, source: CredentialSource| Plan {
         base,
         roles: Vec::new(),
         source,
         region: None,
     };
-    let mut looked_at = Vec::new();
-
     // 1. The provider block.
     let (id, secret, token) = (
         non_empty(&explicit.access_key),
@@ -107,7 +105,7 @@ fn base(
     let setting = CredentialSource::Setting;
     match (id, secret, token) {
         (Some(id), Some(secret), token) => {
-            return Ok(plan(keys(id, secret, token), setting("access_key")))
+            return Ok(Some(plan(keys(id, secret, token), setting("access_key"))))
         }
         (None, None, None) => {
             looked_at.extend([setting("access_key"), setting("secret_key")]);
@@ -159,10 +157,10 @@ fn base(
         );
         match (id, secret, token) {
             (Some(id), Some(secret), token) => {
-                return Ok(plan(
+                return Ok(Some(plan(
                     keys(id, secret, token),
                     CredentialSource::Environment(family.id),
-                ))
+                )))
             }
             (None, None, None) => looked_at.extend([
                 CredentialSource::Environment(family.id),
@@ -172,6 +170,27 @@ fn base(
                 return Err(half_family(family, id.is_some(), secret.is_some(), opts))
             }
         }
+    }
+    Ok(None)
+}
+
+fn base(
+    explicit: &ExplicitCredentials,
+    opts: &ResolveOptions,
+    sts_endpoint: &dyn Fn() -> Result<String, CredentialError>,
+) -> Result<Plan, CredentialError> {
+    let plan = |base: Base, source: CredentialSource| Plan {
+        base,
+        roles: Vec::new(),
+        source,
+        region: None,
+    };
+    let mut looked_at = Vec::new();
+    let setting = CredentialSource::Setting;
+
+    // 1 and 2.
+    if let Some(keys) = written_keys(explicit, opts, &mut looked_at)? {
+        return Ok(keys);
     }
 
     // 3. OIDC from the environment.
