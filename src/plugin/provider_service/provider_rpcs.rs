@@ -6,6 +6,8 @@ use std::sync::PoisonError;
 
 use super::{only, wire, ProviderService, Registered};
 use crate::plugin::convert;
+use crate::plugin::cty::Value;
+use crate::plugin::diagnostics::Diagnostic;
 use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{ConfigureRequest, DataSource, Provider, Resource};
 use crate::plugin::provider_data::ProviderData;
@@ -52,21 +54,30 @@ pub(super) fn metadata<D: 'static>(
 }
 
 impl<P: Provider> ProviderService<P> {
+    /// Records the provider block `rpc` received, then decodes it.
+    fn receive_provider_config(
+        &self,
+        rpc: &str,
+        config: &Option<wire::DynamicValue>,
+    ) -> Result<Value, Diagnostic> {
+        self.record(
+            Received {
+                rpc,
+                type_name: PROVIDER_TYPE_NAME,
+                field: "Config",
+            },
+            config.as_ref(),
+            self.provider_secrecy,
+        );
+        convert::decode_dynamic_value(config.as_ref(), &self.provider_type)
+    }
+
     pub(super) fn validate_provider(
         &self,
         request: wire::validate_provider_config::Request,
     ) -> wire::validate_provider_config::Response {
-        self.record(
-            Received {
-                rpc: "ValidateProviderConfig",
-                type_name: PROVIDER_TYPE_NAME,
-                field: "Config",
-            },
-            request.config.as_ref(),
-            self.provider_secrecy,
-        );
         let diagnostics =
-            match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
+            match self.receive_provider_config("ValidateProviderConfig", &request.config) {
                 Ok(config) => convert::diagnostics(&self.provider.validate_config(&config)),
                 Err(d) => only(d),
             };
@@ -79,24 +90,14 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::configure_provider::Request,
     ) -> wire::configure_provider::Response {
-        self.record(
-            Received {
-                rpc: "ConfigureProvider",
-                type_name: PROVIDER_TYPE_NAME,
-                field: "Config",
-            },
-            request.config.as_ref(),
-            self.provider_secrecy,
-        );
-        let config =
-            match convert::decode_dynamic_value(request.config.as_ref(), &self.provider_type) {
-                Ok(config) => config,
-                Err(d) => {
-                    return wire::configure_provider::Response {
-                        diagnostics: only(d),
-                    }
+        let config = match self.receive_provider_config("ConfigureProvider", &request.config) {
+            Ok(config) => config,
+            Err(d) => {
+                return wire::configure_provider::Response {
+                    diagnostics: only(d),
                 }
-            };
+            }
+        };
         let outcome = self
             .provider
             .configure(ConfigureRequest {
