@@ -73,7 +73,7 @@ impl Provider for ExampleProvider {
                     "Cannot create the directory",
                     format!("{}: {e}", directory.display()),
                 )
-                .at(AttributePath::root("directory")),
+                .at(AttributePath::to("directory")),
             )
         })?;
         let greeting = config
@@ -226,7 +226,7 @@ impl Resource<Settings> for File {
             if name.is_empty() || name.contains('/') || name == "." || name == ".." {
                 diagnostics.push(
                     Diagnostic::error("Invalid name", "A plain file name, without `/`.")
-                        .at(AttributePath::root("name")),
+                        .at(AttributePath::to("name")),
                 );
             }
         }
@@ -240,7 +240,7 @@ impl Resource<Settings> for File {
             && !request.proposed.is_null()
             && request.prior.attr("name") != request.proposed.attr("name");
         if renamed {
-            response.requires_replace.push(AttributePath::root("name"));
+            response.requires_replace.push(AttributePath::to("name"));
         }
         response
     }

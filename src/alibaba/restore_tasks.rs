@@ -167,224 +167,134 @@ pub fn parse_page(body: &[u8], max_items: usize) -> Result<RestoreTaskPage, Pars
 /// `None` when the API omits one (or sends an empty value). The SDK knows 11 more fields than
 /// the published API reference; real answers may carry them, so they are read like the others.
 ///
-/// Field names on the wire are the API's, including its typos (`FullStruforeRestoreProgress`),
-/// so serializing a task gives back the API's JSON.
+/// Field names on the wire are the API's: the Rust name in PascalCase, or renamed where the API
+/// spells it otherwise, typos included (`FullStruforeRestoreProgress`), so serializing a task
+/// gives back the API's JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct RestoreTask {
     /// `RestoreTaskId`.
-    #[serde(rename = "RestoreTaskId", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_task_id: Option<String>,
     /// `RestoreTaskName`.
-    #[serde(
-        rename = "RestoreTaskName",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_task_name: Option<String>,
     /// `RestoreStatus` (init, running, stop, pause, check_pass, ...).
-    #[serde(rename = "RestoreStatus", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_status: Option<String>,
     /// `BackupPlanId`.
-    #[serde(rename = "BackupPlanId", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub backup_plan_id: Option<String>,
     /// `BackupSetId`.
-    #[serde(rename = "BackupSetId", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub backup_set_id: Option<String>,
     /// `BackupGatewayId`.
-    #[serde(rename = "BackupGatewayId", default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub backup_gateway_id: Option<i64>,
     /// `BackupGatewayIdentifier` (SDK only).
-    #[serde(
-        rename = "BackupGatewayIdentifier",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub backup_gateway_identifier: Option<String>,
     /// `BackupSourceOssRegion` (SDK only).
-    #[serde(
-        rename = "BackupSourceOssRegion",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub backup_source_oss_region: Option<String>,
     /// `RestoreDir`.
-    #[serde(rename = "RestoreDir", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_dir: Option<String>,
     /// `RestoreObjects`: raw JSON text, kept as sent.
-    #[serde(
-        rename = "RestoreObjects",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_objects: Option<String>,
     /// `RestoreDestinationMode` (SDK only).
-    #[serde(
-        rename = "RestoreDestinationMode",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub restore_destination_mode: Option<String>,
     /// `RestoreTime`, ms since epoch.
-    #[serde(rename = "RestoreTime", default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "lenient_i64")]
     pub restore_time: Option<i64>,
     /// `RestoreTaskCreateTime`, ms since epoch.
-    #[serde(
-        rename = "RestoreTaskCreateTime",
-        default,
-        deserialize_with = "lenient_i64"
-    )]
+    #[serde(deserialize_with = "lenient_i64")]
     pub restore_task_create_time: Option<i64>,
     /// `RestoreTaskFinishTime`, ms since epoch.
-    #[serde(
-        rename = "RestoreTaskFinishTime",
-        default,
-        deserialize_with = "lenient_i64"
-    )]
+    #[serde(deserialize_with = "lenient_i64")]
     pub restore_task_finish_time: Option<i64>,
     /// `CrossAliyunId`.
-    #[serde(rename = "CrossAliyunId", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub cross_aliyun_id: Option<String>,
     /// `CrossRoleName`.
-    #[serde(rename = "CrossRoleName", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub cross_role_name: Option<String>,
     /// `DestinationEndpointRegion`.
-    #[serde(
-        rename = "DestinationEndpointRegion",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_region: Option<String>,
     /// `DestinationEndpointInstanceType`.
-    #[serde(
-        rename = "DestinationEndpointInstanceType",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_instance_type: Option<String>,
     /// `DestinationEndpointInstanceID`.
     #[serde(
         rename = "DestinationEndpointInstanceID",
         alias = "DestinationEndpointInstanceId",
-        default,
         deserialize_with = "lenient_string"
     )]
     pub destination_endpoint_instance_id: Option<String>,
     /// `DestinationEndpointIpPort`.
-    #[serde(
-        rename = "DestinationEndpointIpPort",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_ip_port: Option<String>,
     /// `DestinationEndpointHost` (SDK only).
-    #[serde(
-        rename = "DestinationEndpointHost",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_host: Option<String>,
     /// `DestinationEndpointPort` (SDK only): a string in the SDK, a number accepted too.
-    #[serde(
-        rename = "DestinationEndpointPort",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_port: Option<String>,
     /// `DestinationEndpointEnableSsl` (SDK only): a string in the SDK, a boolean accepted too.
-    #[serde(
-        rename = "DestinationEndpointEnableSsl",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_enable_ssl: Option<String>,
     /// `DestinationEndpointDatabaseName`.
-    #[serde(
-        rename = "DestinationEndpointDatabaseName",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_database_name: Option<String>,
     /// `DestinationEndpointUserName`.
-    #[serde(
-        rename = "DestinationEndpointUserName",
-        default,
-        deserialize_with = "lenient_string"
-    )]
+    #[serde(deserialize_with = "lenient_string")]
     pub destination_endpoint_user_name: Option<String>,
     /// `DestinationEndpointOracleSID`.
     #[serde(
         rename = "DestinationEndpointOracleSID",
         alias = "DestinationEndpointOracleSid",
-        default,
         deserialize_with = "lenient_string"
     )]
     pub destination_endpoint_oracle_sid: Option<String>,
     /// `FullDataRestoreProgress`, percent.
-    #[serde(
-        rename = "FullDataRestoreProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub full_data_restore_progress: Option<f64>,
     /// `FullStruforeRestoreProgress` (sic), percent.
     #[serde(
         rename = "FullStruforeRestoreProgress",
         alias = "FullStruBeforeRestoreProgress",
-        default,
         deserialize_with = "lenient_f64"
     )]
     pub full_struct_before_restore_progress: Option<f64>,
     /// `FullStruAfterRestoreProgress`, percent.
     #[serde(
         rename = "FullStruAfterRestoreProgress",
-        default,
         deserialize_with = "lenient_f64"
     )]
     pub full_struct_after_restore_progress: Option<f64>,
     /// `ContinuousRestoreProgress`, percent.
-    #[serde(
-        rename = "ContinuousRestoreProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub continuous_restore_progress: Option<f64>,
     /// `PhysicalBackupRecoverProgress` (SDK only), percent.
-    #[serde(
-        rename = "PhysicalBackupRecoverProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub physical_backup_recover_progress: Option<f64>,
     /// `PhysicalFullBackupRecoverProgress` (SDK only), percent.
-    #[serde(
-        rename = "PhysicalFullBackupRecoverProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub physical_full_backup_recover_progress: Option<f64>,
     /// `PhysicalIncrementBackupRecoverProgress` (SDK only), percent.
-    #[serde(
-        rename = "PhysicalIncrementBackupRecoverProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub physical_increment_backup_recover_progress: Option<f64>,
     /// `PhysicalFullAndIncrementBackupRecoverProgress` (SDK only), percent.
-    #[serde(
-        rename = "PhysicalFullAndIncrementBackupRecoverProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub physical_full_and_increment_backup_recover_progress: Option<f64>,
     /// `PhysicalDatabaseOnlineProgress` (SDK only), percent.
-    #[serde(
-        rename = "PhysicalDatabaseOnlineProgress",
-        default,
-        deserialize_with = "lenient_f64"
-    )]
+    #[serde(deserialize_with = "lenient_f64")]
     pub physical_database_online_progress: Option<f64>,
     /// `ErrMessage`, raw (the API writes the literal `"NULL"` for none; the provider maps it).
-    #[serde(rename = "ErrMessage", default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient_string")]
     pub err_message: Option<String>,
 }
 

@@ -196,13 +196,10 @@ impl DbsClient {
         }));
         let signed = signing::signed_parameters("POST", all, &credentials.access_key_secret);
         // What must never come back in anything we show, whatever the server quotes.
-        let secrets = Secrets::new(
-            signed
-                .iter()
-                .filter(|(k, _)| k == "Signature")
-                .map(|(_, v)| v.as_str())
-                .chain([credentials.access_key_secret.as_str()])
-                .chain(credentials.security_token.as_deref()),
+        let secrets = Secrets::of_signed_request(
+            &signed,
+            &credentials.access_key_secret,
+            credentials.security_token.as_deref(),
         );
         let body = signing::encode_pairs(&signed);
 

@@ -33,23 +33,9 @@ pub fn decode_dynamic_value(
         if e.path().is_root() {
             diagnostic
         } else {
-            diagnostic.at(attribute_path_of(e.path()))
+            diagnostic.at(e.path().clone())
         }
     })
-}
-
-/// A codec path as a diagnostic path, so Terraform underlines the attribute.
-fn attribute_path_of(path: &cty::Path) -> AttributePath {
-    AttributePath(
-        path.steps()
-            .iter()
-            .map(|step| match step {
-                cty::PathStep::Attribute(name) => PathStep::Attribute(name.clone()),
-                cty::PathStep::Key(key) => PathStep::Key(key.clone()),
-                cty::PathStep::Index(index) => PathStep::Index(*index),
-            })
-            .collect(),
-    )
 }
 
 /// Encodes a value for Terraform.
@@ -89,7 +75,7 @@ pub fn attribute_path(path: &AttributePath) -> wire::AttributePath {
     use wire::attribute_path::{step::Selector, Step};
     wire::AttributePath {
         steps: path
-            .0
+            .steps()
             .iter()
             .map(|step| Step {
                 selector: Some(match step {
@@ -185,7 +171,7 @@ mod tests {
     #[test]
     fn diagnostics_keep_severity_text_and_path() {
         let diags = Diagnostics(vec![
-            Diagnostic::error("bad", "fix it").at(AttributePath::root("ids").index(1)),
+            Diagnostic::error("bad", "fix it").at(AttributePath::to("ids").index(1)),
             Diagnostic::warning("hmm", ""),
         ]);
         let wire = diagnostics(&diags);
@@ -255,7 +241,7 @@ mod tests {
             &ty,
         )
         .unwrap_err();
-        assert_eq!(err.attribute, Some(AttributePath::root("page_size")));
+        assert_eq!(err.attribute, Some(AttributePath::to("page_size")));
     }
 
     #[test]

@@ -3,8 +3,6 @@
 //! what to do, and optionally the attribute it is about, so Terraform can
 //! underline the offending line of configuration.
 
-use std::fmt;
-
 /// How bad it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -14,60 +12,9 @@ pub enum Severity {
     Warning,
 }
 
-/// One step into a value: an attribute of an object, or an element of a
-/// collection by key or index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    /// `.name`
-    Attribute(String),
-    /// `["key"]` in a map.
-    Key(String),
-    /// `[3]` in a list or tuple.
-    Index(i64),
-}
-
-/// A path from the root of a configuration object to one value in it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AttributePath(pub Vec<PathStep>);
-
-impl AttributePath {
-    /// The path to a top-level attribute.
-    pub fn root(name: impl Into<String>) -> Self {
-        Self(vec![PathStep::Attribute(name.into())])
-    }
-
-    /// This path extended by an attribute step.
-    pub fn attribute(mut self, name: impl Into<String>) -> Self {
-        self.0.push(PathStep::Attribute(name.into()));
-        self
-    }
-
-    /// This path extended by a list index.
-    pub fn index(mut self, index: i64) -> Self {
-        self.0.push(PathStep::Index(index));
-        self
-    }
-
-    /// This path extended by a map key.
-    pub fn key(mut self, key: impl Into<String>) -> Self {
-        self.0.push(PathStep::Key(key.into()));
-        self
-    }
-}
-
-impl fmt::Display for AttributePath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, step) in self.0.iter().enumerate() {
-            match step {
-                PathStep::Attribute(name) if i == 0 => write!(f, "{name}")?,
-                PathStep::Attribute(name) => write!(f, ".{name}")?,
-                PathStep::Key(key) => write!(f, "[{key:?}]")?,
-                PathStep::Index(index) => write!(f, "[{index}]")?,
-            }
-        }
-        Ok(())
-    }
-}
+/// A path from the root of a configuration object to one value in it: the
+/// codecs' own path type, so a decoding error points at the attribute as is.
+pub use super::cty::{Path as AttributePath, PathStep};
 
 /// A message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,10 +110,10 @@ mod tests {
     #[test]
     fn paths_render_like_terraform_addresses() {
         assert_eq!(AttributePath::default().to_string(), "");
-        assert_eq!(AttributePath::root("ids").to_string(), "ids");
-        assert_eq!(AttributePath::root("ids").index(2).to_string(), "ids[2]");
+        assert_eq!(AttributePath::to("ids").to_string(), "ids");
+        assert_eq!(AttributePath::to("ids").index(2).to_string(), "ids[2]");
         assert_eq!(
-            AttributePath::root("tags")
+            AttributePath::to("tags")
                 .key("env")
                 .attribute("x")
                 .to_string(),
@@ -180,7 +127,7 @@ mod tests {
         assert!(!d.has_errors() && d.is_empty());
         d.push(Diagnostic::warning("w", ""));
         assert!(!d.has_errors());
-        d.push(Diagnostic::error("e", "").at(AttributePath::root("a")));
+        d.push(Diagnostic::error("e", "").at(AttributePath::to("a")));
         assert!(d.has_errors());
         assert_eq!(d.iter().count(), 2);
     }

@@ -85,23 +85,9 @@ pub struct ReadRequest<D> {
     pub stop: CancellationToken,
 }
 
-/// The result of a read: the new state, or diagnostics explaining why not.
-#[derive(Debug, Clone, Default)]
-pub struct ReadResponse {
-    /// The full state object; `None` when the read failed.
-    pub state: Option<Value>,
-    /// Warnings, or the errors that made it fail.
-    pub diagnostics: Diagnostics,
-}
-
-impl From<Diagnostic> for ReadResponse {
-    fn from(diagnostic: Diagnostic) -> Self {
-        Self {
-            state: None,
-            diagnostics: diagnostic.into(),
-        }
-    }
-}
+/// The result of a data source read: the new state, or diagnostics
+/// explaining why not (a read without either is a provider bug).
+pub type ReadResponse = StateResponse;
 
 /// A data source: read-only lookup of something outside Terraform.
 #[async_trait::async_trait]
@@ -200,12 +186,13 @@ pub struct UpgradeRequest {
     pub flatmap: std::collections::BTreeMap<String, String>,
 }
 
-/// A resource's state after create, update, read, import or upgrade.
+/// A state after a data source read, or a resource's after create, update,
+/// read, import or upgrade.
 #[derive(Debug, Clone, Default)]
 pub struct StateResponse {
-    /// The full state object. `None` without errors from a read means the
-    /// object is gone (Terraform plans to create it again); with errors, it
-    /// means nothing changed.
+    /// The full state object. `None` with errors means nothing changed;
+    /// without errors from a resource read, that the object is gone
+    /// (Terraform plans to create it again).
     pub state: Option<Value>,
     /// Warnings, or the errors that made it fail.
     pub diagnostics: Diagnostics,

@@ -296,19 +296,11 @@ impl Schema {
     /// Dotted paths of attributes (nested ones included) that lack a
     /// description; tests use it to keep every attribute documented.
     pub fn undescribed_attributes(&self) -> Vec<String> {
-        let mut missing = Vec::new();
-        collect_undescribed("", &self.block.attributes, &mut missing);
-        for b in &self.block.blocks {
-            if b.block.description.trim().is_empty() {
-                missing.push(b.type_name.clone());
-            }
-            collect_undescribed(
-                &format!("{}.", b.type_name),
-                &b.block.attributes,
-                &mut missing,
-            );
-        }
-        missing
+        self.described_paths()
+            .into_iter()
+            .filter(|(_, description)| description.trim().is_empty())
+            .map(|(path, _)| path)
+            .collect()
     }
 
     /// Whether any attribute at any depth (nested attributes, object
@@ -320,11 +312,20 @@ impl Schema {
 
     /// Every attribute path (`tasks.name` for nested ones), in declaration order.
     pub fn attribute_paths(&self) -> Vec<String> {
+        self.described_paths()
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect()
+    }
+
+    /// Every attribute and nested block, in declaration order, with its
+    /// description.
+    fn described_paths(&self) -> Vec<(String, &str)> {
         let mut out = Vec::new();
-        collect_paths("", &self.block.attributes, &mut out);
+        describe_attributes("", &self.block.attributes, &mut out);
         for b in &self.block.blocks {
-            out.push(b.type_name.clone());
-            collect_paths(&format!("{}.", b.type_name), &b.block.attributes, &mut out);
+            out.push((b.type_name.clone(), b.block.description.as_str()));
+            describe_attributes(&format!("{}.", b.type_name), &b.block.attributes, &mut out);
         }
         out
     }
@@ -361,24 +362,16 @@ fn attributes_have_sensitive(attributes: &[Attribute]) -> bool {
         .any(|a| a.sensitive || a.ty.inner().is_some_and(attributes_have_sensitive))
 }
 
-fn collect_undescribed(prefix: &str, attributes: &[Attribute], out: &mut Vec<String>) {
+fn describe_attributes<'a>(
+    prefix: &str,
+    attributes: &'a [Attribute],
+    out: &mut Vec<(String, &'a str)>,
+) {
     for a in attributes {
         let path = format!("{prefix}{}", a.name);
-        if a.description.trim().is_empty() {
-            out.push(path.clone());
-        }
+        out.push((path.clone(), a.description.as_str()));
         if let Some(inner) = a.ty.inner() {
-            collect_undescribed(&format!("{path}."), inner, out);
-        }
-    }
-}
-
-fn collect_paths(prefix: &str, attributes: &[Attribute], out: &mut Vec<String>) {
-    for a in attributes {
-        let path = format!("{prefix}{}", a.name);
-        out.push(path.clone());
-        if let Some(inner) = a.ty.inner() {
-            collect_paths(&format!("{path}."), inner, out);
+            describe_attributes(&format!("{path}."), inner, out);
         }
     }
 }

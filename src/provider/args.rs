@@ -31,10 +31,18 @@ impl<T> Arg<T> {
     pub fn is_set(&self) -> bool {
         !matches!(self, Arg::Null)
     }
+
+    /// Converts a known value; null and unknown stay what they are.
+    fn try_map<U, E>(self, convert: impl FnOnce(T) -> Result<U, E>) -> Result<Arg<U>, E> {
+        match self {
+            Arg::Null => Ok(Arg::Null),
+            Arg::Unknown => Ok(Arg::Unknown),
+            Arg::Known(v) => convert(v).map(Arg::Known),
+        }
+    }
 }
 
-fn classify<'a>(config: &'a Value, name: &str) -> Arg<&'a Value> {
-    let v = config.attr(name);
+fn classify(v: &Value) -> Arg<&Value> {
     if v.is_null() {
         Arg::Null
     } else if v.is_unknown() {
@@ -49,68 +57,50 @@ fn wrong_type(name: &str, expected: &str) -> Diagnostic {
         format!("Invalid {name}"),
         format!("`{name}` must be {expected}."),
     )
-    .at(AttributePath::root(name))
+    .at(AttributePath::to(name))
 }
 
 /// A string argument.
 pub fn string(config: &Value, name: &str) -> Result<Arg<String>, Diagnostic> {
-    match classify(config, name) {
-        Arg::Null => Ok(Arg::Null),
-        Arg::Unknown => Ok(Arg::Unknown),
-        Arg::Known(v) => v
-            .as_str()
-            .map(|s| Arg::Known(s.to_string()))
-            .ok_or_else(|| wrong_type(name, "a string")),
-    }
+    classify(config.attr(name)).try_map(|v| {
+        v.as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| wrong_type(name, "a string"))
+    })
 }
 
 /// A whole-number argument; fractions and out-of-range values are errors
 /// pointing at the attribute.
 pub fn integer(config: &Value, name: &str) -> Result<Arg<i64>, Diagnostic> {
-    match classify(config, name) {
-        Arg::Null => Ok(Arg::Null),
-        Arg::Unknown => Ok(Arg::Unknown),
-        Arg::Known(v) => v
-            .as_number()
+    classify(config.attr(name)).try_map(|v| {
+        v.as_number()
             .and_then(|n| n.as_i64())
-            .map(Arg::Known)
-            .ok_or_else(|| wrong_type(name, "a whole number within the 64-bit range")),
-    }
+            .ok_or_else(|| wrong_type(name, "a whole number within the 64-bit range"))
+    })
 }
 
 /// A list of strings; elements may individually be unknown (or null).
 pub fn string_list(config: &Value, name: &str) -> Result<Arg<Vec<Arg<String>>>, Diagnostic> {
-    match classify(config, name) {
-        Arg::Null => Ok(Arg::Null),
-        Arg::Unknown => Ok(Arg::Unknown),
-        Arg::Known(v) => {
-            let elements = v
-                .as_elements()
-                .ok_or_else(|| wrong_type(name, "a list of strings"))?;
-            elements
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    if e.is_null() {
-                        Ok(Arg::Null)
-                    } else if e.is_unknown() {
-                        Ok(Arg::Unknown)
-                    } else {
-                        e.as_str()
-                            .map(|s| Arg::Known(s.to_string()))
-                            .ok_or_else(|| {
-                                Diagnostic::error(
-                                    format!("Invalid {name}"),
-                                    format!("Every element of `{name}` must be a string."),
-                                )
-                                .at(AttributePath::root(name).index(i as i64))
-                            })
-                    }
+    classify(config.attr(name)).try_map(|v| {
+        let elements = v
+            .as_elements()
+            .ok_or_else(|| wrong_type(name, "a list of strings"))?;
+        elements
+            .iter()
+            .enumerate()
+            .map(|(i, element)| {
+                classify(element).try_map(|e| {
+                    e.as_str().map(str::to_owned).ok_or_else(|| {
+                        Diagnostic::error(
+                            format!("Invalid {name}"),
+                            format!("Every element of `{name}` must be a string."),
+                        )
+                        .at(AttributePath::to(name).index(i as i64))
+                    })
                 })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Arg::Known)
-        }
-    }
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -142,7 +132,7 @@ mod tests {
         assert_eq!(string(&c, "missing").unwrap(), Arg::Null);
         assert_eq!(integer(&c, "n").unwrap(), Arg::Known(7));
         let err = integer(&c, "f").unwrap_err();
-        assert_eq!(err.attribute, Some(AttributePath::root("f")));
+        assert_eq!(err.attribute, Some(AttributePath::to("f")));
         assert!(string(&c, "n").is_err());
     }
 
@@ -158,6 +148,6 @@ mod tests {
         );
         let bad = object(vec![("ids", Value::List(vec![Value::Bool(true)]))]);
         let err = string_list(&bad, "ids").unwrap_err();
-        assert_eq!(err.attribute, Some(AttributePath::root("ids").index(0)));
+        assert_eq!(err.attribute, Some(AttributePath::to("ids").index(0)));
     }
 }

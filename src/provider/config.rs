@@ -52,7 +52,7 @@ fn bounded(config: &Value, name: &str, low: i64, high: i64) -> Result<Arg<i64>, 
                 format!("Invalid {name}"),
                 format!("`{name}` must be between {low} and {high}, got {n}."),
             )
-            .at(AttributePath::root(name)));
+            .at(AttributePath::to(name)));
         }
     }
     Ok(value)
@@ -80,7 +80,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
             if let Err(e) = validate_override(endpoint.trim()) {
                 diags.push(
                     Diagnostic::error("Invalid endpoint", e.to_string())
-                        .at(AttributePath::root("endpoint")),
+                        .at(AttributePath::to("endpoint")),
                 );
             }
         }
@@ -88,7 +88,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         Err(d) => diags.push(d),
     }
     for name in STRING_ARGUMENTS {
-        if let Some(d) = empty_string(config, name, AttributePath::root(name)) {
+        if let Some(d) = empty_string(config, name, AttributePath::to(name)) {
             diags.push(d);
         }
     }
@@ -101,8 +101,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
             continue;
         }
         for name in strings {
-            if let Some(d) = empty_string(value, name, AttributePath::root(block).attribute(*name))
-            {
+            if let Some(d) = empty_string(value, name, AttributePath::to(block).attribute(*name)) {
                 diags.push(d);
             }
         }
@@ -116,7 +115,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
                         "Invalid policy",
                         "`policy` must be a RAM policy document in JSON.",
                     )
-                    .at(AttributePath::root(block).attribute("policy")),
+                    .at(AttributePath::to(block).attribute("policy")),
                 );
             }
         }
@@ -130,7 +129,7 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
                     "Conflicting OIDC token settings",
                     "Set `oidc_token` or `oidc_token_file`, not both.",
                 )
-                .at(AttributePath::root("assume_role_with_oidc").attribute("oidc_token")),
+                .at(AttributePath::to("assume_role_with_oidc").attribute("oidc_token")),
             );
         }
     }
@@ -153,7 +152,7 @@ fn empty_string(config: &Value, name: &str, at: AttributePath) -> Option<Diagnos
 
 /// `session_expiration` of a role block, checked against what STS accepts.
 fn session_expiration(block: &Value, block_name: &str) -> Result<Option<i64>, Diagnostic> {
-    let at = AttributePath::root(block_name).attribute("session_expiration");
+    let at = AttributePath::to(block_name).attribute("session_expiration");
     match args::integer(block, "session_expiration").map_err(|d| d.at(at.clone()))? {
         Arg::Known(n) if !SESSION_EXPIRATION_RANGE.contains(&n) => Err(Diagnostic::error(
             "Invalid session_expiration",
@@ -173,7 +172,7 @@ fn explicit_credentials(config: &Value) -> Result<ExplicitCredentials, Diagnosti
     let nested = |block: &Value, block_name: &str, name: &str| {
         args::string(block, name)
             .map(Arg::known)
-            .map_err(|d| d.at(AttributePath::root(block_name).attribute(name)))
+            .map_err(|d| d.at(AttributePath::to(block_name).attribute(name)))
     };
     let assume_role = match config.attr("assume_role") {
         v if v.is_null() || v.is_unknown() => None,
@@ -267,7 +266,7 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
                         REGION_VARIABLES.join(", ")
                     ),
                 )
-                .at(AttributePath::root("region")))
+                .at(AttributePath::to("region")))
             })?,
     };
     let endpoint_override = match known_string(config, "endpoint").map_err(one)? {
@@ -275,8 +274,7 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         None => first_env(&ENDPOINT_VARIABLES),
     };
     let endpoint = resolve_endpoint(&region, endpoint_override.as_deref()).map_err(|e| {
-        one(Diagnostic::error("Invalid endpoint", e.to_string())
-            .at(AttributePath::root("endpoint")))
+        one(Diagnostic::error("Invalid endpoint", e.to_string()).at(AttributePath::to("endpoint")))
     })?;
 
     let source = plan.source.clone();

@@ -108,13 +108,10 @@ pub(super) async fn assume_role(
         timestamp: time::OffsetDateTime::now_utc(),
     }));
     let signed = signing::signed_parameters("POST", params, &signer.access_key_secret);
-    let secrets = Secrets::new(
-        signed
-            .iter()
-            .filter(|(k, _)| k == "Signature")
-            .map(|(_, v)| v.as_str())
-            .chain([signer.access_key_secret.as_str()])
-            .chain(signer.security_token.as_deref()),
+    let secrets = Secrets::of_signed_request(
+        &signed,
+        &signer.access_key_secret,
+        signer.security_token.as_deref(),
     );
     call(
         "AssumeRole",

@@ -8,27 +8,17 @@
 //! values, which carry their own type; [`MAX_DEPTH`] bounds those.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use rmp::Marker;
 
 use super::number::{Number, NumberError};
-use super::path::{index_step, Path, PathStep};
+use super::path::{index_step, PathError, PathStep};
 use super::types::{CtyType, TypeJsonError};
 use super::value::Value;
 use super::{clip, MAX_DEPTH};
 
 /// Why some bytes are not a value of the expected type, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError(Box<ErrorInner>);
-
-/// Boxed so that `Result<Value, DecodeError>` stays small: the decoder
-/// recurses, and every frame holds a few of them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ErrorInner {
-    path: Path,
-    kind: DecodeErrorKind,
-}
+pub type DecodeError = PathError<DecodeErrorKind>;
 
 /// What went wrong while decoding.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,45 +75,6 @@ pub enum DecodeErrorKind {
     TooDeep,
 }
 
-impl DecodeError {
-    /// Where in the value it happened; the root for input-level problems
-    /// such as trailing bytes.
-    pub fn path(&self) -> &Path {
-        &self.0.path
-    }
-
-    /// What happened.
-    pub fn kind(&self) -> &DecodeErrorKind {
-        &self.0.kind
-    }
-
-    fn within(mut self, step: PathStep) -> Self {
-        self.0.path.push_outer(step);
-        self
-    }
-}
-
-impl From<DecodeErrorKind> for DecodeError {
-    fn from(kind: DecodeErrorKind) -> Self {
-        Self(Box::new(ErrorInner {
-            path: Path::root(),
-            kind,
-        }))
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.path.is_root() {
-            write!(f, "{}", self.0.kind)
-        } else {
-            write!(f, "{}: {}", self.0.path, self.0.kind)
-        }
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
 /// Decodes one msgpack value of type `ty`, which must fill `bytes` exactly.
 ///
 /// nil is null and any msgpack extension is unknown (ext 0 from older
@@ -148,10 +99,7 @@ pub fn decode(bytes: &[u8], ty: &CtyType) -> std::result::Result<Value, DecodeEr
             Err(DecodeErrorKind::TrailingBytes(rest).into())
         }
     });
-    result.map_err(|mut e| {
-        e.0.path.finish_reversed();
-        e
-    })
+    result.map_err(DecodeError::finished)
 }
 
 type Result<T> = std::result::Result<T, DecodeError>;
@@ -187,14 +135,7 @@ impl<'a> Decoder<'a> {
     /// nil is null and every extension is unknown, whatever the type.
     fn null_or_unknown(&mut self) -> Result<Option<Value>> {
         match Marker::from_u8(self.peek()?) {
-            Marker::FixExt1
-            | Marker::FixExt2
-            | Marker::FixExt4
-            | Marker::FixExt8
-            | Marker::FixExt16
-            | Marker::Ext8
-            | Marker::Ext16
-            | Marker::Ext32 => {
+            marker if is_ext(marker) => {
                 self.skip_ext()?;
                 Ok(Some(Value::Unknown))
             }
@@ -499,16 +440,27 @@ fn marker_name(m: Marker) -> &'static str {
         Marker::FixMap(_) => "fixmap",
         Marker::Map16 => "map16",
         Marker::Map32 => "map32",
-        Marker::FixExt1
-        | Marker::FixExt2
-        | Marker::FixExt4
-        | Marker::FixExt8
-        | Marker::FixExt16
-        | Marker::Ext8
-        | Marker::Ext16
-        | Marker::Ext32 => "ext",
         Marker::Reserved => "reserved byte 0xc1",
+        marker => {
+            debug_assert!(is_ext(marker));
+            "ext"
+        }
     }
+}
+
+/// Extensions: what Terraform sends for unknown values, whatever the type.
+fn is_ext(marker: Marker) -> bool {
+    matches!(
+        marker,
+        Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32
+    )
 }
 
 #[cfg(test)]

@@ -22,21 +22,13 @@ use std::fmt;
 
 use super::infer::{infer, unify_elements};
 use super::number::{Number, WireNumber};
-use super::path::{index_step, Path, PathStep};
+use super::path::{index_step, PathError, PathStep};
 use super::types::CtyType;
 use super::value::Value;
 use super::{clip, MAX_DEPTH};
 
 /// Why a value could not be encoded as its type, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncodeError(Box<ErrorInner>);
-
-/// Boxed so that results stay small in the recursive encoder's frames.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ErrorInner {
-    path: Path,
-    kind: EncodeErrorKind,
-}
+pub type EncodeError = PathError<EncodeErrorKind>;
 
 /// What went wrong while encoding. All of these are provider bugs: the
 /// value does not match the provider's own schema.
@@ -92,50 +84,6 @@ pub enum EncodeErrorKind {
     #[error("length {0} exceeds msgpack's 32-bit limit")]
     TooLong(usize),
 }
-
-impl EncodeError {
-    /// Where in the value it happened.
-    pub fn path(&self) -> &Path {
-        &self.0.path
-    }
-
-    /// What happened.
-    pub fn kind(&self) -> &EncodeErrorKind {
-        &self.0.kind
-    }
-
-    pub(super) fn within(mut self, step: PathStep) -> Self {
-        self.0.path.push_outer(step);
-        self
-    }
-
-    /// Paths are built innermost first while unwinding; this puts them in order.
-    pub(super) fn finished(mut self) -> Self {
-        self.0.path.finish_reversed();
-        self
-    }
-}
-
-impl From<EncodeErrorKind> for EncodeError {
-    fn from(kind: EncodeErrorKind) -> Self {
-        Self(Box::new(ErrorInner {
-            path: Path::root(),
-            kind,
-        }))
-    }
-}
-
-impl fmt::Display for EncodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.path.is_root() {
-            write!(f, "{}", self.0.kind)
-        } else {
-            write!(f, "{}: {}", self.0.path, self.0.kind)
-        }
-    }
-}
-
-impl std::error::Error for EncodeError {}
 
 /// Encodes `value` as type `ty` (see the module documentation for the rules).
 ///

@@ -30,6 +30,11 @@ impl Path {
         Self(Vec::new())
     }
 
+    /// The path to a top-level attribute, where a diagnostic about it points.
+    pub fn to(name: impl Into<String>) -> Self {
+        Self(vec![PathStep::Attribute(name.into())])
+    }
+
     /// The steps, outermost first.
     pub fn steps(&self) -> &[PathStep] {
         &self.0
@@ -88,6 +93,58 @@ impl fmt::Display for Path {
         Ok(())
     }
 }
+
+/// An error of kind `K` at a place inside a value: what the codecs return.
+///
+/// Boxed so that results stay small: the codecs recurse, and every frame
+/// holds a few of them. Paths are built innermost first while unwinding, so
+/// the successful path costs nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError<K>(Box<(Path, K)>);
+
+impl<K> PathError<K> {
+    /// Where in the value it happened; the root for input-level problems
+    /// such as trailing bytes.
+    pub fn path(&self) -> &Path {
+        &self.0 .0
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &K {
+        &self.0 .1
+    }
+
+    /// The same error, one step further out.
+    pub(crate) fn within(mut self, step: PathStep) -> Self {
+        self.0 .0.push_outer(step);
+        self
+    }
+
+    /// Puts a path built while unwinding in order.
+    pub(crate) fn finished(mut self) -> Self {
+        self.0 .0.finish_reversed();
+        self
+    }
+}
+
+impl<K> From<K> for PathError<K> {
+    fn from(kind: K) -> Self {
+        Self(Box::new((Path::root(), kind)))
+    }
+}
+
+impl<K: fmt::Display> fmt::Display for PathError<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (path, kind) = &*self.0;
+        if path.is_root() {
+            write!(f, "{kind}")
+        } else {
+            write!(f, "{path}: {kind}")
+        }
+    }
+}
+
+impl<K: fmt::Display + fmt::Debug> std::error::Error for PathError<K> {}
 
 /// Usize positions from the codecs become `i64` path indexes; a position
 /// beyond `i64::MAX` cannot exist in memory, so saturating is exact in practice.

@@ -248,35 +248,20 @@ impl From<Number> for Value {
     }
 }
 
-impl From<i64> for Value {
-    fn from(i: i64) -> Self {
-        Self::Number(i.into())
-    }
+/// Every Rust number a provider holds is a cty number.
+macro_rules! numbers_are_values {
+    ($($t:ty),*) => {
+        $(
+            impl From<$t> for Value {
+                fn from(n: $t) -> Self {
+                    Self::Number(n.into())
+                }
+            }
+        )*
+    };
 }
 
-impl From<i32> for Value {
-    fn from(i: i32) -> Self {
-        Self::Number(i.into())
-    }
-}
-
-impl From<u32> for Value {
-    fn from(i: u32) -> Self {
-        Self::Number(i.into())
-    }
-}
-
-impl From<u64> for Value {
-    fn from(i: u64) -> Self {
-        Self::Number(i.into())
-    }
-}
-
-impl From<f64> for Value {
-    fn from(f: f64) -> Self {
-        Self::Number(f.into())
-    }
-}
+numbers_are_values!(i64, i32, u32, u64, f64);
 
 impl From<String> for Value {
     fn from(s: String) -> Self {

@@ -1,9 +1,8 @@
 //! ValidateDataResourceConfig and ReadDataSource.
 
-use super::{encode_state, only, wire, ProviderService};
+use super::{only, returned_state, wire, ProviderService};
 use crate::plugin::convert;
 use crate::plugin::diagnostics::Diagnostic;
-use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{Provider, ReadRequest};
 use crate::plugin::seed::seed_state;
 
@@ -12,23 +11,15 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::validate_data_resource_config::Request,
     ) -> wire::validate_data_resource_config::Response {
-        let diagnostics = match self.data_source(&request.type_name).and_then(|ds| {
-            self.record(
-                Received {
-                    rpc: "ValidateDataResourceConfig",
-                    type_name: &request.type_name,
-                    field: "Config",
-                },
+        wire::validate_data_resource_config::Response {
+            diagnostics: self.validate_config(
+                "ValidateDataResourceConfig",
+                self.data_source(&request.type_name),
+                &request.type_name,
                 request.config.as_ref(),
-                ds.secrecy,
-            );
-            convert::decode_dynamic_value(request.config.as_ref(), &ds.value_type)
-                .map(|config| ds.implementation.validate(&config))
-        }) {
-            Ok(diags) => convert::diagnostics(&diags),
-            Err(d) => only(d),
-        };
-        wire::validate_data_resource_config::Response { diagnostics }
+                |data_source, config| data_source.validate(config),
+            ),
+        }
     }
 
     /// Reads with the state seeded from the config and the provider's data.
@@ -36,28 +27,21 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::read_data_source::Request,
     ) -> wire::read_data_source::Response {
-        let failure = |d: Diagnostic| wire::read_data_source::Response {
-            diagnostics: only(d),
-            ..Default::default()
+        let received = self.data_source(&request.type_name).and_then(|ds| {
+            let fields = [("Config", request.config.as_ref())];
+            let [config] = self.receive("ReadDataSource", &request.type_name, ds, fields)?;
+            Ok((ds, config))
+        });
+        let (ds, config) = match received {
+            Ok(received) => received,
+            Err(d) => {
+                return wire::read_data_source::Response {
+                    diagnostics: only(d),
+                    ..Default::default()
+                }
+            }
         };
-        let ds = match self.data_source(&request.type_name) {
-            Ok(ds) => ds,
-            Err(d) => return failure(d),
-        };
-        self.record(
-            Received {
-                rpc: "ReadDataSource",
-                type_name: &request.type_name,
-                field: "Config",
-            },
-            request.config.as_ref(),
-            ds.secrecy,
-        );
         let ty = &ds.value_type;
-        let config = match convert::decode_dynamic_value(request.config.as_ref(), ty) {
-            Ok(config) => config,
-            Err(d) => return failure(d),
-        };
         let started = std::time::Instant::now();
         let response = ds
             .implementation
@@ -74,26 +58,18 @@ impl<P: Provider> ProviderService<P> {
             started.elapsed().as_millis()
         );
         let mut diagnostics = response.diagnostics;
-        let state = match response.state {
-            Some(state) if !diagnostics.has_errors() => {
-                match encode_state(&state, ty, &request.type_name) {
-                    Ok(v) => Some(v),
-                    Err(d) => {
-                        diagnostics.push(d);
-                        None
-                    }
-                }
-            }
-            _ => {
-                if !diagnostics.has_errors() {
-                    diagnostics.push(Diagnostic::error(
-                        "Data source returned no state",
-                        "The read finished without a result or an error; this is a provider bug.",
-                    ));
-                }
-                None
-            }
-        };
+        let state = returned_state(
+            response.state,
+            &mut diagnostics,
+            ty,
+            &request.type_name,
+            || {
+                Diagnostic::error(
+                    "Data source returned no state",
+                    "The read finished without a result or an error; this is a provider bug.",
+                )
+            },
+        );
         wire::read_data_source::Response {
             state,
             diagnostics: convert::diagnostics(&diagnostics),

@@ -29,8 +29,10 @@ use super::diagnostics::{Diagnostic, Diagnostics};
 use super::proto_data::{ProtoDataDir, Received, Secrecy};
 use super::provider_api::{DataSource, Provider, Resource, TERRAFORM_MAX_MESSAGE_BYTES};
 use super::provider_data::ProviderData;
+use super::schema::Schema;
 use super::wire::tfplugin6 as wire;
 use super::wire::tfplugin6::provider_server;
+use unsupported::Kind;
 
 /// A data source or resource with the type its values are encoded with.
 struct Registered<T: ?Sized> {
@@ -69,36 +71,10 @@ impl<P: Provider> ProviderService<P> {
     /// by `stop` (e.g. SIGTERM) for good.
     pub fn new(provider: P, stop: CancellationToken) -> Self {
         let provider_schema = provider.schema();
-        let mut data_source_schemas = HashMap::new();
-        let mut data_sources = HashMap::new();
-        for ds in provider.data_sources() {
-            let schema = ds.schema();
-            let name = ds.type_name().to_string();
-            data_source_schemas.insert(name.clone(), convert::schema(&schema));
-            data_sources.insert(
-                name,
-                Registered {
-                    implementation: ds,
-                    value_type: schema.value_type(),
-                    secrecy: Secrecy::of(schema.has_sensitive()),
-                },
-            );
-        }
-        let mut resource_schemas = HashMap::new();
-        let mut resources = HashMap::new();
-        for resource in provider.resources() {
-            let schema = resource.schema();
-            let name = resource.type_name().to_string();
-            resource_schemas.insert(name.clone(), convert::schema(&schema));
-            resources.insert(
-                name,
-                Registered {
-                    implementation: resource,
-                    value_type: schema.value_type(),
-                    secrecy: Secrecy::of(schema.has_sensitive()),
-                },
-            );
-        }
+        let (data_source_schemas, data_sources) =
+            register(provider.data_sources(), |ds| (ds.type_name(), ds.schema()));
+        let (resource_schemas, resources) =
+            register(provider.resources(), |r| (r.type_name(), r.schema()));
         let schema_response = wire::get_provider_schema::Response {
             provider: Some(convert::schema(&provider_schema)),
             resource_schemas,
@@ -178,6 +154,83 @@ impl<P: Provider> ProviderService<P> {
     }
 }
 
+impl<P: Provider> ProviderService<P> {
+    /// Records the named request fields of `rpc` as protocol data files,
+    /// then decodes them in order against the registered type.
+    fn receive<R: ?Sized, const N: usize>(
+        &self,
+        rpc: &str,
+        type_name: &str,
+        registered: &Registered<R>,
+        fields: [(&str, Option<&wire::DynamicValue>); N],
+    ) -> Result<[Value; N], Diagnostic> {
+        for (field, value) in fields {
+            self.record(
+                Received {
+                    rpc,
+                    type_name,
+                    field,
+                },
+                value,
+                registered.secrecy,
+            );
+        }
+        let mut values: [Value; N] = std::array::from_fn(|_| Value::Null);
+        for (slot, (_, value)) in values.iter_mut().zip(fields) {
+            *slot = convert::decode_dynamic_value(value, &registered.value_type)?;
+        }
+        Ok(values)
+    }
+
+    /// The validate RPCs of data sources and resources: look the type up,
+    /// receive its config, and let it check the config.
+    fn validate_config<R: ?Sized>(
+        &self,
+        rpc: &str,
+        found: Result<&Registered<R>, Diagnostic>,
+        type_name: &str,
+        config: Option<&wire::DynamicValue>,
+        validate: impl FnOnce(&R, &Value) -> Diagnostics,
+    ) -> Vec<wire::Diagnostic> {
+        let checked = found.and_then(|registered| {
+            let [config] = self.receive(rpc, type_name, registered, [("Config", config)])?;
+            Ok(validate(&registered.implementation, &config))
+        });
+        match checked {
+            Ok(diagnostics) => convert::diagnostics(&diagnostics),
+            Err(d) => only(d),
+        }
+    }
+}
+
+/// Schemas and types of data sources or resources, by type name, as the
+/// service keeps them.
+type Registry<T> = (
+    HashMap<String, wire::Schema>,
+    HashMap<String, Registered<T>>,
+);
+
+fn register<T: ?Sized>(
+    implementations: Vec<Arc<T>>,
+    describe: impl Fn(&T) -> (&'static str, Schema),
+) -> Registry<T> {
+    let mut schemas = HashMap::new();
+    let mut registered = HashMap::new();
+    for implementation in implementations {
+        let (name, schema) = describe(&implementation);
+        schemas.insert(name.to_owned(), convert::schema(&schema));
+        registered.insert(
+            name.to_owned(),
+            Registered {
+                implementation,
+                value_type: schema.value_type(),
+                secrecy: Secrecy::of(schema.has_sensitive()),
+            },
+        );
+    }
+    (schemas, registered)
+}
+
 fn only(diagnostic: Diagnostic) -> Vec<wire::Diagnostic> {
     convert::diagnostics(&Diagnostics::from(diagnostic))
 }
@@ -187,6 +240,29 @@ fn only(diagnostic: Diagnostic) -> Vec<wire::Diagnostic> {
 const RESPONSE_OVERHEAD_BYTES: usize = 1 << 20;
 /// The largest state a response can carry within Terraform's limit.
 const STATE_BUDGET_BYTES: usize = TERRAFORM_MAX_MESSAGE_BYTES - RESPONSE_OVERHEAD_BYTES;
+
+/// The state a call returned, encoded for its response; `None` when the
+/// call failed, when the state cannot go back (the reason is added to
+/// `diagnostics`), or when there is neither a state nor an error, which is
+/// a provider bug that `missing` describes.
+fn returned_state(
+    state: Option<Value>,
+    diagnostics: &mut Diagnostics,
+    ty: &CtyType,
+    type_name: &str,
+    missing: impl FnOnce() -> Diagnostic,
+) -> Option<wire::DynamicValue> {
+    if diagnostics.has_errors() {
+        return None;
+    }
+    let Some(state) = state else {
+        diagnostics.push(missing());
+        return None;
+    };
+    encode_state(&state, ty, type_name)
+        .map_err(|d| diagnostics.push(d))
+        .ok()
+}
 
 /// Encodes a state for a response, or says why it cannot go back: not of
 /// the schema's type, or too large for Terraform to accept.
@@ -216,171 +292,97 @@ fn state_too_large(type_name: &str, bytes: usize) -> Diagnostic {
 
 type Answer<T> = Result<Response<T>, Status>;
 
-/// Every RPC, handed to the group that serves it.
-#[tonic::async_trait]
-impl<P: Provider> provider_server::Provider for ProviderService<P> {
-    async fn get_metadata(
-        &self,
-        _: Request<wire::get_metadata::Request>,
-    ) -> Answer<wire::get_metadata::Response> {
-        Ok(Response::new(self.metadata_response.clone()))
-    }
+/// Writes the `tfplugin6.Provider` implementation from a table of
+/// `method => answer` rows (`method(message) => answer` where the RPC's
+/// messages are named otherwise): each RPC takes `message::Request`, answers
+/// `message::Response`, and never fails at the gRPC level (errors are
+/// diagnostics). `service` and `request` name the service and the unwrapped
+/// request in the answers. The streaming RPCs, whose types differ, are
+/// written out after the table.
+macro_rules! provider_rpcs {
+    // Every row read: write the impl.
+    (@rows $service:ident $request:ident [$(($method:ident $message:ident $answer:expr))*]
+        ; $($streaming:item)*) => {
+        #[tonic::async_trait]
+        impl<P: Provider> provider_server::Provider for ProviderService<P> {
+            $(
+                #[allow(unused_variables)]
+                async fn $method(
+                    &self,
+                    request: Request<wire::$message::Request>,
+                ) -> Answer<wire::$message::Response> {
+                    let $service = self;
+                    let $request = request.into_inner();
+                    Ok(Response::new($answer))
+                }
+            )*
+            $($streaming)*
+        }
+    };
+    (@rows $service:ident $request:ident [$($rows:tt)*]
+        $method:ident($message:ident) => $answer:expr, $($rest:tt)*) => {
+        provider_rpcs!(@rows $service $request [$($rows)* ($method $message $answer)] $($rest)*);
+    };
+    (@rows $service:ident $request:ident [$($rows:tt)*]
+        $method:ident => $answer:expr, $($rest:tt)*) => {
+        provider_rpcs!(@rows $service $request [$($rows)* ($method $method $answer)] $($rest)*);
+    };
+    (|$service:ident, $request:ident| $($rest:tt)*) => {
+        provider_rpcs!(@rows $service $request [] $($rest)*);
+    };
+}
 
-    async fn get_provider_schema(
-        &self,
-        _: Request<wire::get_provider_schema::Request>,
-    ) -> Answer<wire::get_provider_schema::Response> {
-        Ok(Response::new(self.schema_response.clone()))
-    }
-
-    async fn validate_provider_config(
-        &self,
-        request: Request<wire::validate_provider_config::Request>,
-    ) -> Answer<wire::validate_provider_config::Response> {
-        Ok(Response::new(self.validate_provider(request.into_inner())))
-    }
-
-    async fn configure_provider(
-        &self,
-        request: Request<wire::configure_provider::Request>,
-    ) -> Answer<wire::configure_provider::Response> {
-        Ok(Response::new(self.configure(request.into_inner()).await))
-    }
-
-    async fn stop_provider(
-        &self,
-        _: Request<wire::stop_provider::Request>,
-    ) -> Answer<wire::stop_provider::Response> {
-        Ok(Response::new(self.stop_calls()))
-    }
-
-    async fn validate_data_resource_config(
-        &self,
-        request: Request<wire::validate_data_resource_config::Request>,
-    ) -> Answer<wire::validate_data_resource_config::Response> {
-        Ok(Response::new(
-            self.validate_data_source(request.into_inner()),
-        ))
-    }
-
-    async fn read_data_source(
-        &self,
-        request: Request<wire::read_data_source::Request>,
-    ) -> Answer<wire::read_data_source::Response> {
-        Ok(Response::new(self.read_data(request.into_inner()).await))
-    }
-
-    async fn validate_resource_config(
-        &self,
-        request: Request<wire::validate_resource_config::Request>,
-    ) -> Answer<wire::validate_resource_config::Response> {
-        Ok(Response::new(self.validate_resource(request.into_inner())))
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        request: Request<wire::upgrade_resource_state::Request>,
-    ) -> Answer<wire::upgrade_resource_state::Response> {
-        Ok(Response::new(self.upgrade_state(request.into_inner())))
-    }
-
-    async fn read_resource(
-        &self,
-        request: Request<wire::read_resource::Request>,
-    ) -> Answer<wire::read_resource::Response> {
-        Ok(Response::new(self.refresh(request.into_inner()).await))
-    }
-
-    async fn plan_resource_change(
-        &self,
-        request: Request<wire::plan_resource_change::Request>,
-    ) -> Answer<wire::plan_resource_change::Response> {
-        Ok(Response::new(self.plan(request.into_inner()).await))
-    }
-
-    async fn apply_resource_change(
-        &self,
-        request: Request<wire::apply_resource_change::Request>,
-    ) -> Answer<wire::apply_resource_change::Response> {
-        Ok(Response::new(self.apply(request.into_inner()).await))
-    }
-
-    async fn import_resource_state(
-        &self,
-        request: Request<wire::import_resource_state::Request>,
-    ) -> Answer<wire::import_resource_state::Response> {
-        Ok(Response::new(self.import(request.into_inner()).await))
-    }
-
-    async fn get_resource_identity_schemas(
-        &self,
-        _: Request<wire::get_resource_identity_schemas::Request>,
-    ) -> Answer<wire::get_resource_identity_schemas::Response> {
-        Ok(Response::new(unsupported::identity_schemas()))
-    }
-
-    async fn upgrade_resource_identity(
-        &self,
-        request: Request<wire::upgrade_resource_identity::Request>,
-    ) -> Answer<wire::upgrade_resource_identity::Response> {
-        Ok(Response::new(unsupported::upgrade_identity(
-            request.into_inner(),
-        )))
-    }
-
-    async fn move_resource_state(
-        &self,
-        request: Request<wire::move_resource_state::Request>,
-    ) -> Answer<wire::move_resource_state::Response> {
-        Ok(Response::new(unsupported::move_state(request.into_inner())))
-    }
-
-    async fn generate_resource_config(
-        &self,
-        request: Request<wire::generate_resource_config::Request>,
-    ) -> Answer<wire::generate_resource_config::Response> {
-        Ok(Response::new(unsupported::generate_config(
-            request.into_inner(),
-        )))
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        request: Request<wire::validate_ephemeral_resource_config::Request>,
-    ) -> Answer<wire::validate_ephemeral_resource_config::Response> {
-        Ok(Response::new(unsupported::validate_ephemeral(
-            request.into_inner(),
-        )))
-    }
-
-    async fn open_ephemeral_resource(
-        &self,
-        request: Request<wire::open_ephemeral_resource::Request>,
-    ) -> Answer<wire::open_ephemeral_resource::Response> {
-        Ok(Response::new(unsupported::open_ephemeral(
-            request.into_inner(),
-        )))
-    }
-
-    async fn renew_ephemeral_resource(
-        &self,
-        request: Request<wire::renew_ephemeral_resource::Request>,
-    ) -> Answer<wire::renew_ephemeral_resource::Response> {
-        Ok(Response::new(unsupported::renew_ephemeral(
-            request.into_inner(),
-        )))
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        request: Request<wire::close_ephemeral_resource::Request>,
-    ) -> Answer<wire::close_ephemeral_resource::Response> {
-        Ok(Response::new(unsupported::close_ephemeral(
-            request.into_inner(),
-        )))
-    }
-
+provider_rpcs! { |service, request|
+    // The provider itself (provider_rpcs.rs).
+    get_metadata => service.metadata_response.clone(),
+    get_provider_schema => service.schema_response.clone(),
+    validate_provider_config => service.validate_provider(request),
+    configure_provider => service.configure(request).await,
+    stop_provider => service.stop_calls(),
+    // Data sources (data_source_rpcs.rs).
+    validate_data_resource_config => service.validate_data_source(request),
+    read_data_source => service.read_data(request).await,
+    // Resources (resource_rpcs.rs).
+    validate_resource_config => service.validate_resource(request),
+    upgrade_resource_state => service.upgrade_state(request),
+    read_resource => service.refresh(request).await,
+    plan_resource_change => service.plan(request).await,
+    apply_resource_change => service.apply(request).await,
+    import_resource_state => service.import(request).await,
+    // What this SDK does not host (unsupported.rs). The discovery calls
+    // answer "none" without a diagnostic: Terraform asks every provider.
+    get_resource_identity_schemas => Default::default(),
+    upgrade_resource_identity =>
+        unsupported::refused(Kind::Identity, &request.type_name),
+    move_resource_state => unsupported::move_state(request),
+    generate_resource_config => unsupported::generate_config(request),
+    validate_ephemeral_resource_config =>
+        unsupported::refused(Kind::Ephemeral, &request.type_name),
+    open_ephemeral_resource =>
+        unsupported::refused(Kind::Ephemeral, &request.type_name),
+    renew_ephemeral_resource =>
+        unsupported::refused(Kind::Ephemeral, &request.type_name),
+    close_ephemeral_resource =>
+        unsupported::refused(Kind::Ephemeral, &request.type_name),
+    validate_list_resource_config =>
+        unsupported::refused(Kind::List, &request.type_name),
+    get_functions => Default::default(),
+    call_function => unsupported::call_function(request),
+    validate_state_store_config(validate_state_store) =>
+        unsupported::refused(Kind::StateStore, &request.type_name),
+    configure_state_store =>
+        unsupported::refused(Kind::StateStore, &request.type_name),
+    lock_state => unsupported::refused(Kind::StateStore, &request.type_name),
+    unlock_state => unsupported::refused(Kind::StateStore, &request.type_name),
+    get_states => unsupported::refused(Kind::StateStore, &request.type_name),
+    delete_state => unsupported::refused(Kind::StateStore, &request.type_name),
+    plan_action => unsupported::refused(Kind::Action, &request.action_type),
+    validate_action_config =>
+        unsupported::refused(Kind::Action, &request.type_name),
+    ;
     type ListResourceStream = unsupported::OneMessage<wire::list_resource::Event>;
+    type ReadStateBytesStream = unsupported::OneMessage<wire::read_state_bytes::Response>;
+    type InvokeActionStream = unsupported::OneMessage<wire::invoke_action::Event>;
 
     async fn list_resource(
         &self,
@@ -389,127 +391,24 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
         Ok(Response::new(unsupported::list(request.into_inner())))
     }
 
-    async fn validate_list_resource_config(
-        &self,
-        request: Request<wire::validate_list_resource_config::Request>,
-    ) -> Answer<wire::validate_list_resource_config::Response> {
-        Ok(Response::new(unsupported::validate_list(
-            request.into_inner(),
-        )))
-    }
-
-    async fn get_functions(
-        &self,
-        _: Request<wire::get_functions::Request>,
-    ) -> Answer<wire::get_functions::Response> {
-        Ok(Response::new(unsupported::functions()))
-    }
-
-    async fn call_function(
-        &self,
-        request: Request<wire::call_function::Request>,
-    ) -> Answer<wire::call_function::Response> {
-        Ok(Response::new(unsupported::call_function(
-            request.into_inner(),
-        )))
-    }
-
-    async fn validate_state_store_config(
-        &self,
-        request: Request<wire::validate_state_store::Request>,
-    ) -> Answer<wire::validate_state_store::Response> {
-        Ok(Response::new(unsupported::validate_state_store(
-            request.into_inner(),
-        )))
-    }
-
-    async fn configure_state_store(
-        &self,
-        request: Request<wire::configure_state_store::Request>,
-    ) -> Answer<wire::configure_state_store::Response> {
-        Ok(Response::new(unsupported::configure_state_store(
-            request.into_inner(),
-        )))
-    }
-
-    type ReadStateBytesStream = unsupported::OneMessage<wire::read_state_bytes::Response>;
-
     async fn read_state_bytes(
         &self,
         request: Request<wire::read_state_bytes::Request>,
     ) -> Answer<Self::ReadStateBytesStream> {
-        Ok(Response::new(unsupported::read_state_bytes(
-            request.into_inner(),
-        )))
+        Ok(Response::new(unsupported::read_state_bytes(request.into_inner())))
     }
 
     async fn write_state_bytes(
         &self,
         request: Request<Streaming<wire::write_state_bytes::RequestChunk>>,
     ) -> Answer<wire::write_state_bytes::Response> {
-        Ok(Response::new(
-            unsupported::write_state_bytes(request.into_inner()).await,
-        ))
+        Ok(Response::new(unsupported::write_state_bytes(request.into_inner()).await))
     }
-
-    async fn lock_state(
-        &self,
-        request: Request<wire::lock_state::Request>,
-    ) -> Answer<wire::lock_state::Response> {
-        Ok(Response::new(unsupported::lock_state(request.into_inner())))
-    }
-
-    async fn unlock_state(
-        &self,
-        request: Request<wire::unlock_state::Request>,
-    ) -> Answer<wire::unlock_state::Response> {
-        Ok(Response::new(unsupported::unlock_state(
-            request.into_inner(),
-        )))
-    }
-
-    async fn get_states(
-        &self,
-        request: Request<wire::get_states::Request>,
-    ) -> Answer<wire::get_states::Response> {
-        Ok(Response::new(unsupported::get_states(request.into_inner())))
-    }
-
-    async fn delete_state(
-        &self,
-        request: Request<wire::delete_state::Request>,
-    ) -> Answer<wire::delete_state::Response> {
-        Ok(Response::new(unsupported::delete_state(
-            request.into_inner(),
-        )))
-    }
-
-    async fn plan_action(
-        &self,
-        request: Request<wire::plan_action::Request>,
-    ) -> Answer<wire::plan_action::Response> {
-        Ok(Response::new(unsupported::plan_action(
-            request.into_inner(),
-        )))
-    }
-
-    type InvokeActionStream = unsupported::OneMessage<wire::invoke_action::Event>;
 
     async fn invoke_action(
         &self,
         request: Request<wire::invoke_action::Request>,
     ) -> Answer<Self::InvokeActionStream> {
-        Ok(Response::new(unsupported::invoke_action(
-            request.into_inner(),
-        )))
-    }
-
-    async fn validate_action_config(
-        &self,
-        request: Request<wire::validate_action_config::Request>,
-    ) -> Answer<wire::validate_action_config::Response> {
-        Ok(Response::new(unsupported::validate_action(
-            request.into_inner(),
-        )))
+        Ok(Response::new(unsupported::invoke_action(request.into_inner())))
     }
 }

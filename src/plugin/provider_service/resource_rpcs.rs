@@ -6,27 +6,14 @@
 //! resource returned the partial object), and after a failed refresh the
 //! state it sent.
 
-use super::{encode_state, only, wire, ProviderService, Registered};
+use super::{encode_state, only, returned_state, wire, ProviderService, Registered};
 use crate::plugin::convert;
 use crate::plugin::cty::{CtyType, Value};
 use crate::plugin::diagnostics::Diagnostic;
-use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{
     ChangeRequest, ImportRequest, PlanRequest, Provider, RefreshRequest, Resource, StateResponse,
     UpgradeRequest,
 };
-
-/// Decodes each of `values` against `ty`, stopping at the first failure.
-fn decode_all<const N: usize>(
-    values: [Option<&wire::DynamicValue>; N],
-    ty: &CtyType,
-) -> Result<[Value; N], Diagnostic> {
-    let mut out: [Value; N] = std::array::from_fn(|_| Value::Null);
-    for (slot, value) in out.iter_mut().zip(values) {
-        *slot = convert::decode_dynamic_value(value, ty)?;
-    }
-    Ok(out)
-}
 
 /// The state to send back, plus the diagnostics to send with it. `fallback`
 /// is what Terraform should keep when the resource returned nothing usable.
@@ -62,58 +49,37 @@ fn settle(
     (state, convert::diagnostics(&diagnostics))
 }
 
-impl<P: Provider> ProviderService<P> {
-    /// Writes the named request fields of `rpc` as protocol data files.
-    fn record_fields<R: ?Sized>(
-        &self,
-        rpc: &str,
-        type_name: &str,
-        resource: &Registered<R>,
-        fields: &[(&str, Option<&wire::DynamicValue>)],
-    ) {
-        for (field, value) in fields {
-            self.record(
-                Received {
-                    rpc,
-                    type_name,
-                    field,
-                },
-                *value,
-                resource.secrecy,
-            );
-        }
-    }
+/// Values of a resource request, in the order its fields were named.
+type ResourceValues<'a, P, const N: usize> = (
+    &'a Registered<dyn Resource<<P as Provider>::Data>>,
+    [Value; N],
+);
 
-    /// Records the named request fields of `rpc`, then decodes them in order.
-    fn receive<R: ?Sized, const N: usize>(
+impl<P: Provider> ProviderService<P> {
+    /// Looks the resource up, then records and decodes the named fields of `rpc`.
+    fn receive_resource<const N: usize>(
         &self,
         rpc: &str,
         type_name: &str,
-        resource: &Registered<R>,
         fields: [(&str, Option<&wire::DynamicValue>); N],
-    ) -> Result<[Value; N], Diagnostic> {
-        self.record_fields(rpc, type_name, resource, &fields);
-        decode_all(fields.map(|(_, value)| value), &resource.value_type)
+    ) -> Result<ResourceValues<'_, P, N>, Diagnostic> {
+        let resource = self.resource(type_name)?;
+        Ok((resource, self.receive(rpc, type_name, resource, fields)?))
     }
 
     pub(super) fn validate_resource(
         &self,
         request: wire::validate_resource_config::Request,
     ) -> wire::validate_resource_config::Response {
-        let diagnostics = match self.resource(&request.type_name).and_then(|r| {
-            self.record_fields(
+        wire::validate_resource_config::Response {
+            diagnostics: self.validate_config(
                 "ValidateResourceConfig",
+                self.resource(&request.type_name),
                 &request.type_name,
-                r,
-                &[("Config", request.config.as_ref())],
-            );
-            convert::decode_dynamic_value(request.config.as_ref(), &r.value_type)
-                .map(|config| r.implementation.validate(&config))
-        }) {
-            Ok(diags) => convert::diagnostics(&diags),
-            Err(d) => only(d),
-        };
-        wire::validate_resource_config::Response { diagnostics }
+                request.config.as_ref(),
+                |resource, config| resource.validate(config),
+            ),
+        }
     }
 
     pub(super) fn upgrade_state(
@@ -157,15 +123,12 @@ impl<P: Provider> ProviderService<P> {
             private: request.private.clone(),
             ..Default::default()
         };
-        let resource = match self.resource(&request.type_name) {
-            Ok(r) => r,
-            Err(d) => return failure(d),
-        };
         let fields = [("CurrentState", request.current_state.as_ref())];
-        let [state] = match self.receive("ReadResource", &request.type_name, resource, fields) {
-            Ok(values) => values,
-            Err(d) => return failure(d),
-        };
+        let (resource, [state]) =
+            match self.receive_resource("ReadResource", &request.type_name, fields) {
+                Ok(received) => received,
+                Err(d) => return failure(d),
+            };
         let response = resource
             .implementation
             .read(RefreshRequest {
@@ -197,18 +160,14 @@ impl<P: Provider> ProviderService<P> {
             diagnostics: only(d),
             ..Default::default()
         };
-        let resource = match self.resource(&request.type_name) {
-            Ok(r) => r,
-            Err(d) => return failure(d),
-        };
         let fields = [
             ("PriorState", request.prior_state.as_ref()),
             ("ProposedNewState", request.proposed_new_state.as_ref()),
             ("Config", request.config.as_ref()),
         ];
-        let [prior, proposed, config] =
-            match self.receive("PlanResourceChange", &request.type_name, resource, fields) {
-                Ok(values) => values,
+        let (resource, [prior, proposed, config]) =
+            match self.receive_resource("PlanResourceChange", &request.type_name, fields) {
+                Ok(received) => received,
                 Err(d) => return failure(d),
             };
         let response = resource
@@ -221,17 +180,9 @@ impl<P: Provider> ProviderService<P> {
             })
             .await;
         let mut diagnostics = response.diagnostics;
-        let planned_state = if diagnostics.has_errors() {
-            None
-        } else {
-            match encode_state(&response.planned, &resource.value_type, &request.type_name) {
-                Ok(v) => Some(v),
-                Err(d) => {
-                    diagnostics.push(d);
-                    None
-                }
-            }
-        };
+        let planned_state = (!diagnostics.has_errors())
+            .then(|| encode_state(&response.planned, &resource.value_type, &request.type_name))
+            .and_then(|encoded| encoded.map_err(|d| diagnostics.push(d)).ok());
         wire::plan_resource_change::Response {
             planned_state,
             requires_replace: response
@@ -256,18 +207,14 @@ impl<P: Provider> ProviderService<P> {
             diagnostics: only(d),
             ..Default::default()
         };
-        let resource = match self.resource(&request.type_name) {
-            Ok(r) => r,
-            Err(d) => return failure(d),
-        };
         let fields = [
             ("PriorState", request.prior_state.as_ref()),
             ("PlannedState", request.planned_state.as_ref()),
             ("Config", request.config.as_ref()),
         ];
-        let [prior, planned, config] =
-            match self.receive("ApplyResourceChange", &request.type_name, resource, fields) {
-                Ok(values) => values,
+        let (resource, [prior, planned, config]) =
+            match self.receive_resource("ApplyResourceChange", &request.type_name, fields) {
+                Ok(received) => received,
                 Err(d) => return failure(d),
             };
         let (creating, deleting) = (prior.is_null(), planned.is_null());
@@ -338,34 +285,30 @@ impl<P: Provider> ProviderService<P> {
             })
             .await;
         let mut diagnostics = response.diagnostics;
-        let imported = match response.state {
-            Some(state) if !diagnostics.has_errors() => {
-                match encode_state(&state, &resource.value_type, &request.type_name) {
-                    Ok(encoded) => vec![wire::import_resource_state::ImportedResource {
-                        type_name: request.type_name.clone(),
-                        state: Some(encoded),
-                        ..Default::default()
-                    }],
-                    Err(d) => {
-                        diagnostics.push(d);
-                        Vec::new()
-                    }
-                }
-            }
-            _ => {
-                if !diagnostics.has_errors() {
-                    diagnostics.push(Diagnostic::error(
-                        "Import returned no state",
-                        format!(
-                            "Importing {:?} finished without a state or an error; this is a \
-                             provider bug.",
-                            request.type_name
-                        ),
-                    ));
-                }
-                Vec::new()
-            }
-        };
+        let state = returned_state(
+            response.state,
+            &mut diagnostics,
+            &resource.value_type,
+            &request.type_name,
+            || {
+                Diagnostic::error(
+                    "Import returned no state",
+                    format!(
+                        "Importing {:?} finished without a state or an error; this is a \
+                         provider bug.",
+                        request.type_name
+                    ),
+                )
+            },
+        );
+        let imported = state
+            .map(|state| wire::import_resource_state::ImportedResource {
+                type_name: request.type_name.clone(),
+                state: Some(state),
+                ..Default::default()
+            })
+            .into_iter()
+            .collect();
         wire::import_resource_state::Response {
             imported_resources: imported,
             diagnostics: convert::diagnostics(&diagnostics),

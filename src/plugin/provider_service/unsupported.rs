@@ -33,12 +33,18 @@ fn none(kind: Kind, name: &str) -> Vec<wire::Diagnostic> {
     ))
 }
 
+/// What was asked for that this SDK does not host.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
+    /// Resource identities.
     Identity,
+    /// Ephemeral resources.
     Ephemeral,
+    /// List resources.
     List,
+    /// State stores.
     StateStore,
+    /// Actions.
     Action,
 }
 
@@ -54,18 +60,52 @@ impl Kind {
     }
 }
 
-pub(super) fn identity_schemas() -> wire::get_resource_identity_schemas::Response {
-    wire::get_resource_identity_schemas::Response::default()
+/// The answer to a request naming something of `kind` this provider does
+/// not have: nothing but the diagnostic.
+pub(super) fn refused<R: Refusal>(kind: Kind, name: &str) -> R {
+    R::with_diagnostics(none(kind, name))
 }
 
-pub(super) fn upgrade_identity(
-    request: wire::upgrade_resource_identity::Request,
-) -> wire::upgrade_resource_identity::Response {
-    wire::upgrade_resource_identity::Response {
-        upgraded_identity: None,
-        diagnostics: none(Kind::Identity, &request.type_name),
-    }
+/// Responses whose refusal is a default message carrying diagnostics.
+pub(super) trait Refusal: Default {
+    fn with_diagnostics(diagnostics: Vec<wire::Diagnostic>) -> Self;
 }
+
+macro_rules! refusals {
+    ($($message:ident),* $(,)?) => {
+        $(
+            impl Refusal for wire::$message::Response {
+                // Some of these messages have no field but the diagnostics.
+                #[allow(clippy::needless_update)]
+                fn with_diagnostics(diagnostics: Vec<wire::Diagnostic>) -> Self {
+                    Self {
+                        diagnostics,
+                        ..Self::default()
+                    }
+                }
+            }
+        )*
+    };
+}
+
+refusals!(
+    upgrade_resource_identity,
+    validate_ephemeral_resource_config,
+    open_ephemeral_resource,
+    renew_ephemeral_resource,
+    close_ephemeral_resource,
+    validate_list_resource_config,
+    validate_state_store,
+    configure_state_store,
+    lock_state,
+    unlock_state,
+    get_states,
+    delete_state,
+    read_state_bytes,
+    write_state_bytes,
+    plan_action,
+    validate_action_config,
+);
 
 pub(super) fn move_state(
     request: wire::move_resource_state::Request,
@@ -97,40 +137,6 @@ pub(super) fn generate_config(
     }
 }
 
-pub(super) fn validate_ephemeral(
-    request: wire::validate_ephemeral_resource_config::Request,
-) -> wire::validate_ephemeral_resource_config::Response {
-    wire::validate_ephemeral_resource_config::Response {
-        diagnostics: none(Kind::Ephemeral, &request.type_name),
-    }
-}
-
-pub(super) fn open_ephemeral(
-    request: wire::open_ephemeral_resource::Request,
-) -> wire::open_ephemeral_resource::Response {
-    wire::open_ephemeral_resource::Response {
-        diagnostics: none(Kind::Ephemeral, &request.type_name),
-        ..Default::default()
-    }
-}
-
-pub(super) fn renew_ephemeral(
-    request: wire::renew_ephemeral_resource::Request,
-) -> wire::renew_ephemeral_resource::Response {
-    wire::renew_ephemeral_resource::Response {
-        diagnostics: none(Kind::Ephemeral, &request.type_name),
-        ..Default::default()
-    }
-}
-
-pub(super) fn close_ephemeral(
-    request: wire::close_ephemeral_resource::Request,
-) -> wire::close_ephemeral_resource::Response {
-    wire::close_ephemeral_resource::Response {
-        diagnostics: none(Kind::Ephemeral, &request.type_name),
-    }
-}
-
 pub(super) fn list(
     request: wire::list_resource::Request,
 ) -> OneMessage<wire::list_resource::Event> {
@@ -138,18 +144,6 @@ pub(super) fn list(
         diagnostic: none(Kind::List, &request.type_name),
         ..Default::default()
     })
-}
-
-pub(super) fn validate_list(
-    request: wire::validate_list_resource_config::Request,
-) -> wire::validate_list_resource_config::Response {
-    wire::validate_list_resource_config::Response {
-        diagnostics: none(Kind::List, &request.type_name),
-    }
-}
-
-pub(super) fn functions() -> wire::get_functions::Response {
-    wire::get_functions::Response::default()
 }
 
 pub(super) fn call_function(
@@ -167,30 +161,10 @@ pub(super) fn call_function(
     }
 }
 
-pub(super) fn validate_state_store(
-    request: wire::validate_state_store::Request,
-) -> wire::validate_state_store::Response {
-    wire::validate_state_store::Response {
-        diagnostics: none(Kind::StateStore, &request.type_name),
-    }
-}
-
-pub(super) fn configure_state_store(
-    request: wire::configure_state_store::Request,
-) -> wire::configure_state_store::Response {
-    wire::configure_state_store::Response {
-        diagnostics: none(Kind::StateStore, &request.type_name),
-        capabilities: None,
-    }
-}
-
 pub(super) fn read_state_bytes(
     request: wire::read_state_bytes::Request,
 ) -> OneMessage<wire::read_state_bytes::Response> {
-    one(wire::read_state_bytes::Response {
-        diagnostics: none(Kind::StateStore, &request.type_name),
-        ..Default::default()
-    })
+    one(refused(Kind::StateStore, &request.type_name))
 }
 
 /// Reads the first chunk only, for the name it carries, then answers.
@@ -201,42 +175,7 @@ pub(super) async fn write_state_bytes(
         Ok(Some(chunk)) => chunk.meta.map(|m| m.type_name).unwrap_or_default(),
         _ => String::new(),
     };
-    wire::write_state_bytes::Response {
-        diagnostics: none(Kind::StateStore, &name),
-    }
-}
-
-pub(super) fn lock_state(request: wire::lock_state::Request) -> wire::lock_state::Response {
-    wire::lock_state::Response {
-        lock_id: String::new(),
-        diagnostics: none(Kind::StateStore, &request.type_name),
-    }
-}
-
-pub(super) fn unlock_state(request: wire::unlock_state::Request) -> wire::unlock_state::Response {
-    wire::unlock_state::Response {
-        diagnostics: none(Kind::StateStore, &request.type_name),
-    }
-}
-
-pub(super) fn get_states(request: wire::get_states::Request) -> wire::get_states::Response {
-    wire::get_states::Response {
-        state_id: Vec::new(),
-        diagnostics: none(Kind::StateStore, &request.type_name),
-    }
-}
-
-pub(super) fn delete_state(request: wire::delete_state::Request) -> wire::delete_state::Response {
-    wire::delete_state::Response {
-        diagnostics: none(Kind::StateStore, &request.type_name),
-    }
-}
-
-pub(super) fn plan_action(request: wire::plan_action::Request) -> wire::plan_action::Response {
-    wire::plan_action::Response {
-        diagnostics: none(Kind::Action, &request.action_type),
-        deferred: None,
-    }
+    refused(Kind::StateStore, &name)
 }
 
 pub(super) fn invoke_action(
@@ -248,12 +187,4 @@ pub(super) fn invoke_action(
             diagnostics: none(Kind::Action, &request.action_type),
         })),
     })
-}
-
-pub(super) fn validate_action(
-    request: wire::validate_action_config::Request,
-) -> wire::validate_action_config::Response {
-    wire::validate_action_config::Response {
-        diagnostics: none(Kind::Action, &request.type_name),
-    }
 }

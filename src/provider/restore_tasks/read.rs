@@ -28,8 +28,7 @@ fn time_arg(config: &Value, timestamp: &str, time: &str) -> Result<Option<i64>, 
     }
     match args::string(config, time)?.known() {
         Some(text) => parse_rfc3339_ms(&text).map(Some).map_err(|e| {
-            Diagnostic::error(format!("Invalid {time}"), e.to_string())
-                .at(AttributePath::root(time))
+            Diagnostic::error(format!("Invalid {time}"), e.to_string()).at(AttributePath::to(time))
         }),
         None => Ok(None),
     }
@@ -117,7 +116,7 @@ pub(crate) async fn read(
         Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
             Diagnostics::from(
                 Diagnostic::error("Invalid name_regex", e.to_string())
-                    .at(AttributePath::root("name_regex")),
+                    .at(AttributePath::to("name_regex")),
             )
         })?),
         None => None,
@@ -132,7 +131,7 @@ pub(crate) async fn read(
                     " The deadline is `timeouts {{ read = ... }}`, here {timeout_text}: raise it, \
                      or narrow the read."
                 ));
-                d = d.at(AttributePath::root("timeouts").attribute("read"));
+                d = d.at(AttributePath::to("timeouts").attribute("read"));
             }
             Diagnostics::from(d)
         })?;
@@ -196,7 +195,7 @@ fn encode_tasks(tasks: Vec<RestoreTask>, output_file: Option<&str>) -> Result<Va
                 "Cannot write output_file",
                 format!("Writing {path:?} failed: {e}"),
             )
-            .at(AttributePath::root("output_file")),
+            .at(AttributePath::to("output_file")),
         )
     };
     let bug = |e: crate::plugin::cty::EncodeError| {

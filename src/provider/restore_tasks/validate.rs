@@ -45,7 +45,7 @@ fn ids_and_plan(config: &Value) -> Result<(), Diagnostic> {
                 "Empty backup_plan_id",
                 "`backup_plan_id` must not be empty; remove it to list every plan's jobs.",
             )
-            .at(AttributePath::root("backup_plan_id")));
+            .at(AttributePath::to("backup_plan_id")));
         }
     }
     // Only a known, non-null pair conflicts: an unknown value may still turn out null.
@@ -55,7 +55,7 @@ fn ids_and_plan(config: &Value) -> Result<(), Diagnostic> {
             "`backup_plan_id` and `ids` cannot be used together: `ids` already names the \
              exact jobs. Remove one of them.",
         )
-        .at(AttributePath::root("ids")));
+        .at(AttributePath::to("ids")));
     }
     if let Arg::Known(ids) = ids {
         if ids.is_empty() {
@@ -65,7 +65,7 @@ fn ids_and_plan(config: &Value) -> Result<(), Diagnostic> {
                 "`ids = []` would match every restore job. Remove `ids` to list them all, or \
                  give at least one restore task ID.",
             )
-            .at(AttributePath::root("ids")));
+            .at(AttributePath::to("ids")));
         }
         for (i, id) in ids.iter().enumerate() {
             match id {
@@ -78,7 +78,7 @@ fn ids_and_plan(config: &Value) -> Result<(), Diagnostic> {
                         "Invalid restore task ID",
                         format!("{s:?} contains a comma; list each ID as its own element."),
                     )
-                    .at(AttributePath::root("ids").index(i as i64)))
+                    .at(AttributePath::to("ids").index(i as i64)))
                 }
                 _ => {}
             }
@@ -92,7 +92,7 @@ fn empty_id(index: usize) -> Diagnostic {
         "Empty restore task ID",
         "Every element of `ids` must be a non-empty restore task ID.",
     )
-    .at(AttributePath::root("ids").index(index as i64))
+    .at(AttributePath::to("ids").index(index as i64))
 }
 
 fn page_size(config: &Value) -> Result<(), Diagnostic> {
@@ -102,7 +102,7 @@ fn page_size(config: &Value) -> Result<(), Diagnostic> {
                 "Invalid page_size",
                 format!("`page_size` must be between 1 and {MAX_PAGE_SIZE}, got {n}."),
             )
-            .at(AttributePath::root("page_size")));
+            .at(AttributePath::to("page_size")));
         }
     }
     Ok(())
@@ -115,7 +115,7 @@ fn name_regex(config: &Value) -> Result<(), Diagnostic> {
                 "Invalid name_regex",
                 format!("`name_regex` is not a valid regular expression: {e}"),
             )
-            .at(AttributePath::root("name_regex")));
+            .at(AttributePath::to("name_regex")));
         }
     }
     Ok(())
@@ -125,7 +125,7 @@ fn name_regex(config: &Value) -> Result<(), Diagnostic> {
 /// how a message should name it.
 pub(crate) fn read_timeout(config: &Value) -> Result<(std::time::Duration, String), Diagnostic> {
     let value = config.attr("timeouts").attr("read");
-    let at = || AttributePath::root("timeouts").attribute("read");
+    let at = || AttributePath::to("timeouts").attribute("read");
     let (text, shown) = if value.is_null() || value.is_unknown() {
         (
             DEFAULT_READ_TIMEOUT,
@@ -151,7 +151,7 @@ fn output_file(config: &Value) -> Result<(), Diagnostic> {
                 "Invalid output_file",
                 "`output_file` must be a file path; remove it to write no file.",
             )
-            .at(AttributePath::root("output_file")));
+            .at(AttributePath::to("output_file")));
         }
     }
     Ok(())
@@ -168,7 +168,7 @@ fn status(config: &Value) -> Result<Option<Diagnostic>, Diagnostic> {
                     DOCUMENTED_STATUSES.join(", ")
                 ),
             )
-            .at(AttributePath::root("status")),
+            .at(AttributePath::to("status")),
         ),
         _ => None,
     })
@@ -183,7 +183,7 @@ fn bound(config: &Value, timestamp: &str, time: &str) -> Result<Arg<i64>, Diagno
             "Conflicting arguments",
             format!("`{time}` and `{timestamp}` set the same bound; use only one."),
         )
-        .at(AttributePath::root(time)));
+        .at(AttributePath::to(time)));
     }
     if let Arg::Known(ms) = ms {
         if ms < 0 {
@@ -193,7 +193,7 @@ fn bound(config: &Value, timestamp: &str, time: &str) -> Result<Arg<i64>, Diagno
                     "`{timestamp}` is milliseconds since the Unix epoch and cannot be negative."
                 ),
             )
-            .at(AttributePath::root(timestamp)));
+            .at(AttributePath::to(timestamp)));
         }
         return Ok(Arg::Known(ms));
     }
@@ -204,12 +204,12 @@ fn bound(config: &Value, timestamp: &str, time: &str) -> Result<Arg<i64>, Diagno
                 format!("Invalid {time}"),
                 format!("`{time}` is before 1970-01-01T00:00:00Z, which the API cannot express."),
             )
-            .at(AttributePath::root(time))),
+            .at(AttributePath::to(time))),
             Err(e) => Err(Diagnostic::error(
                 format!("Invalid {time}"),
                 format!("`{time}` must be an RFC 3339 time such as 2026-01-02T15:04:05Z: {e}"),
             )
-            .at(AttributePath::root(time))),
+            .at(AttributePath::to(time))),
         },
         Arg::Unknown => Ok(Arg::Unknown),
         Arg::Null => Ok(ms),
@@ -241,7 +241,7 @@ fn time_window(config: &Value) -> Result<Diagnostics, Diagnostic> {
                     "Empty time window",
                     "The start of the time window is after its end; swap them or widen the window.",
                 )
-                .at(AttributePath::root(at)),
+                .at(AttributePath::to(at)),
             );
         }
     }
