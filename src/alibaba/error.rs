@@ -65,21 +65,31 @@ impl ApiErrorKind {
     pub fn classify(code: &str, http_status: u16) -> ApiErrorKind {
         // Code parts, checked in this order: the permanent kinds first, so that a gateway's
         // `SignatureDoesNotMatch` with a 500 is not retried.
-        const CODES: [(&str, ApiErrorKind); 12] = [
-            ("Signature", ApiErrorKind::Authentication),
-            ("AccessKey", ApiErrorKind::Authentication),
-            ("SecurityToken", ApiErrorKind::Authentication),
-            ("Forbidden", ApiErrorKind::Permission),
-            ("NoPermission", ApiErrorKind::Permission),
-            ("InvalidTimeStamp", ApiErrorKind::InvalidParameter),
-            ("InvalidParameter", ApiErrorKind::InvalidParameter),
-            ("MissingParameter", ApiErrorKind::InvalidParameter),
-            ("InvalidAction", ApiErrorKind::InvalidParameter),
-            ("Throttling", ApiErrorKind::Throttling),
-            ("ServiceUnavailable", ApiErrorKind::ServerError),
-            ("InternalError", ApiErrorKind::ServerError),
+        const CODES: [(ApiErrorKind, &[&str]); 5] = [
+            (
+                ApiErrorKind::Authentication,
+                &["Signature", "AccessKey", "SecurityToken"],
+            ),
+            (ApiErrorKind::Permission, &["Forbidden", "NoPermission"]),
+            (
+                ApiErrorKind::InvalidParameter,
+                &[
+                    "InvalidTimeStamp",
+                    "InvalidParameter",
+                    "MissingParameter",
+                    "InvalidAction",
+                ],
+            ),
+            (ApiErrorKind::Throttling, &["Throttling"]),
+            (
+                ApiErrorKind::ServerError,
+                &["ServiceUnavailable", "InternalError"],
+            ),
         ];
-        if let Some((_, kind)) = CODES.iter().find(|(part, _)| code.contains(part)) {
+        let listed = CODES
+            .iter()
+            .find(|(_, parts)| parts.iter().any(|part| code.contains(part)));
+        if let Some((kind, _)) = listed {
             return *kind;
         }
         match http_status {

@@ -1,7 +1,8 @@
 //! See the crate root for what this layer is for.
 //!
 //! Map of the client: [`signing`] (pure RPC signature v1), [`endpoint`] (region -> base URL),
-//! [`credentials`] (the credential chain), [`error`] (API error shapes and their one
+//! [`credentials`] (the credential chain), `signed_form` (a request signed now, with what its
+//! answer must not show), [`error`] (API error shapes and their one
 //! classification), [`client`] (configuration, errors, shared state), [`rpc`] (one signed call of
 //! any action, with retries), [`listing`] (what a paged listing declares) with `page` (one page,
 //! read strictly) and `paging` (exactly-once concurrent listing), [`limiter`] (one adaptive
@@ -23,6 +24,7 @@ pub mod page;
 mod paging;
 pub mod rpc;
 pub mod server_text;
+mod signed_form;
 pub mod signing;
 pub mod trust_store;
 
@@ -51,18 +53,15 @@ mod tests {
     /// The provider keeps these in shared state and awaits the listing inside tonic handlers.
     #[test]
     fn public_types_are_send_and_sync_and_the_listing_future_is_send() {
-        send_sync::<DbsClient>();
-        send_sync::<ClientConfig>();
-        send_sync::<ClientError>();
-        send_sync::<ApiError>();
-        send_sync::<Credentials>();
-        send_sync::<CredentialError>();
-        send_sync::<ExplicitCredentials>();
-        send_sync::<ResolveOptions>();
-        send_sync::<RestoreTask>();
-        send_sync::<RestoreTaskQuery>();
-        send_sync::<EndpointError>();
-        send_sync::<RpcCall>();
+        // A tuple is Send and Sync when every member is.
+        send_sync::<(DbsClient, ClientConfig, ClientError, ApiError, Credentials)>();
+        send_sync::<(
+            CredentialError,
+            ExplicitCredentials,
+            ResolveOptions,
+            RpcCall,
+        )>();
+        send_sync::<(RestoreTask, RestoreTaskQuery, EndpointError)>();
 
         let creds = Credentials {
             access_key_id: "id".into(),

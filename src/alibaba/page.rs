@@ -206,6 +206,109 @@ fn number_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
         .and_then(|v| lenient::value_to_i64(v).ok().flatten())
 }
 
+/// What every listing's pages must read, and refuse, checked from its declaration alone: each
+/// listing's tests run these, so a new listing gets them for one line each.
+#[cfg(test)]
+pub(crate) mod conformance {
+    use super::*;
+
+    fn parse<L: PagedListing>(body: &str) -> Result<Page<L::Item>, ParseError> {
+        parse_page::<L>(body.as_bytes(), 100)
+    }
+
+    /// Every way the API says "nothing" is an empty page.
+    pub(crate) fn empty_pages_in_every_spelling<L: PagedListing>() {
+        let (list, item) = (L::SHAPE.items.list, L::SHAPE.items.item);
+        for body in [
+            r#"{"Success":true}"#.to_owned(),
+            format!(r#"{{"{list}":null}}"#),
+            format!(r#"{{"{list}":{{}}}}"#),
+            format!(r#"{{"{list}":[]}}"#),
+            format!(r#"{{"{list}":{{"{item}":null}}}}"#),
+            format!(r#"{{"{list}":{{"{item}":[]}}}}"#),
+        ] {
+            let page = parse::<L>(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert!(page.items.is_empty(), "{body}");
+        }
+    }
+
+    /// A body of the wrong shape is an error naming what is wrong, never an empty page; a page
+    /// may not hold more items than asked for.
+    pub(crate) fn wrong_shapes_are_errors<L: PagedListing>() {
+        let shape = &L::SHAPE;
+        let (list, item, id) = (shape.items.list, shape.items.item, shape.id_field);
+        let total = shape.fields.total_elements;
+        let renamed = format!("{item}List");
+        for (body, needle) in [
+            (
+                format!(r#"{{"{list}":"none"}}"#),
+                format!("`{list}` is a string"),
+            ),
+            (
+                format!(r#"{{"{list}":{{"{item}":"x"}}}}"#),
+                format!(
+                    "`{list}.{item}` is a string, not a list of {}",
+                    shape.noun.short
+                ),
+            ),
+            (
+                format!(r#"{{"{list}":{{"{renamed}":[{{"{id}":"a"}}]}}}}"#),
+                format!("under `{renamed}`, not under `{item}`"),
+            ),
+            (
+                format!(r#"{{"Data":[{{"{id}":"a"}}],"{total}":1}}"#),
+                "a list under `Data`".to_owned(),
+            ),
+            (
+                format!(r#"{{"{total}":3}}"#),
+                format!("no `{list}` although `{total}` is 3"),
+            ),
+            (
+                format!(r#"{{"{list}":{{}},"{total}":3}}"#),
+                format!("no `{item}` although"),
+            ),
+        ] {
+            match parse::<L>(&body) {
+                Err(e @ ParseError::Shape { .. }) => {
+                    let text = e.to_string();
+                    assert!(text.contains(&format!("a {} page", shape.action)), "{text}");
+                    assert!(text.contains(&needle), "{body}: {text}");
+                }
+                Err(other) => panic!("{body}: {other:?}"),
+                Ok(page) => panic!("{body}: read as a page of {}", page.items.len()),
+            }
+        }
+        let many = format!(r#"{{"{list}":{{"{item}":[{}{{}}]}}}}"#, "{},".repeat(100));
+        let err = parse::<L>(&many).err().expect("101 items in a page of 100");
+        assert_eq!(
+            err,
+            ParseError::TooManyItems {
+                what: shape.noun.short,
+                found: 101,
+                asked: 100
+            }
+        );
+        assert!(err
+            .to_string()
+            .starts_with(&format!("the page holds 101 {}", shape.noun.short)));
+    }
+
+    /// What is not JSON, or not an object, is its own error.
+    pub(crate) fn garbage_is_a_typed_error<L: PagedListing>() {
+        let list = L::SHAPE.items.list;
+        for body in [
+            format!(r#"{{"{list}":{{"Backup"#),
+            "<html>502</html>".to_owned(),
+        ] {
+            assert!(
+                matches!(parse::<L>(&body), Err(ParseError::NotJson { .. })),
+                "{body}"
+            );
+        }
+        assert!(matches!(parse::<L>("[1]"), Err(ParseError::NotAnObject)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,17 +329,10 @@ mod tests {
     }
 
     #[test]
-    fn empty_pages_in_every_spelling() {
-        for body in [
-            r#"{"Success":true}"#,
-            r#"{"Items":null}"#,
-            r#"{"Items":{}}"#,
-            r#"{"Items":[]}"#,
-            r#"{"Items":{"BackupPlanDetail":null}}"#,
-            r#"{"Items":{"BackupPlanDetail":[]}}"#,
-        ] {
-            assert_eq!(ids(body), Vec::<Option<String>>::new(), "{body}");
-        }
+    fn the_conformance_checks_hold_for_a_second_listing() {
+        conformance::empty_pages_in_every_spelling::<Plans>();
+        conformance::wrong_shapes_are_errors::<Plans>();
+        conformance::garbage_is_a_typed_error::<Plans>();
     }
 
     #[test]
@@ -272,69 +368,6 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("backup plan #1 (dbs-bad)"), "{text}");
         assert!(text.contains("`BackupPlanCreateTime`"), "{text}");
-    }
-
-    #[test]
-    fn wrong_shapes_are_errors_never_an_empty_page() {
-        for (body, needle) in [
-            (r#"{"Items":"none"}"#, "`Items` is a string"),
-            (
-                r#"{"Items":{"BackupPlanDetail":"x"}}"#,
-                "`Items.BackupPlanDetail` is a string, not a list of plans",
-            ),
-            (
-                r#"{"Items":{"BackupPlan":[{"BackupPlanId":"a"}]}}"#,
-                "under `BackupPlan`, not under `BackupPlanDetail`",
-            ),
-            (
-                r#"{"Data":[{"BackupPlanId":"a"}],"TotalElements":1}"#,
-                "a list under `Data`",
-            ),
-            (
-                r#"{"TotalElements":3}"#,
-                "no `Items` although `TotalElements` is 3",
-            ),
-            (
-                r#"{"Items":{},"TotalElements":3}"#,
-                "no `BackupPlanDetail` although",
-            ),
-        ] {
-            match parse(body) {
-                Err(e @ ParseError::Shape { .. }) => {
-                    let text = e.to_string();
-                    assert!(text.contains("a DescribeBackupPlanList page"), "{text}");
-                    assert!(text.contains(needle), "{body}: {text}");
-                }
-                other => panic!("{body}: {other:?}"),
-            }
-        }
-        let many = format!(
-            r#"{{"Items":{{"BackupPlanDetail":[{}{{}}]}}}}"#,
-            "{},".repeat(100)
-        );
-        let err = parse(&many).unwrap_err();
-        assert_eq!(
-            err,
-            ParseError::TooManyItems {
-                what: "plans",
-                found: 101,
-                asked: 100
-            }
-        );
-        assert!(err.to_string().starts_with("the page holds 101 plans"));
-    }
-
-    #[test]
-    fn garbage_is_a_typed_error() {
-        assert!(matches!(
-            parse("{\"Items\":{\"Backup"),
-            Err(ParseError::NotJson { .. })
-        ));
-        assert!(matches!(
-            parse("<html>502</html>"),
-            Err(ParseError::NotJson { .. })
-        ));
-        assert_eq!(parse("[1]"), Err(ParseError::NotAnObject));
     }
 
     proptest! {

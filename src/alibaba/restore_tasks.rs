@@ -355,19 +355,11 @@ mod tests {
     }
 
     #[test]
-    fn empty_pages_in_every_spelling() {
-        for body in [
-            r#"{"Success":true}"#,
-            r#"{"Items":null}"#,
-            r#"{"Items":{}}"#,
-            r#"{"Items":[]}"#,
-            r#"{"Items":{"RestoreTaskDetail":null}}"#,
-            r#"{"Items":{"RestoreTaskDetail":[]}}"#,
-        ] {
-            assert_eq!(page(body).items, Vec::new(), "{body}");
-        }
+    fn pages_read_and_refuse_what_every_listing_must() {
+        page::conformance::empty_pages_in_every_spelling::<RestoreTaskQuery>();
+        page::conformance::wrong_shapes_are_errors::<RestoreTaskQuery>();
+        page::conformance::garbage_is_a_typed_error::<RestoreTaskQuery>();
     }
-
     #[test]
     fn numbers_as_numbers_or_strings() {
         let p = page(
@@ -526,16 +518,7 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_a_typed_error() {
-        assert!(matches!(
-            parse_page(b"{\"Items\":{\"Restore", 100),
-            Err(ParseError::NotJson { .. })
-        ));
-        assert!(matches!(
-            parse_page(b"<html>502</html>", 100),
-            Err(ParseError::NotJson { .. })
-        ));
-        assert_eq!(parse_page(b"[1]", 100), Err(ParseError::NotAnObject));
+    fn a_bad_job_is_named_by_position_and_id() {
         let bad = parse_page(
             br#"{"Items":{"RestoreTaskDetail":[{"RestoreTaskId":"a"},{"RestoreTaskId":"b7","RestoreTime":"soon"}]}}"#,
             100,
@@ -581,52 +564,6 @@ mod tests {
         assert!(!by_plan.keeps(&task("a", "p", 4)) && !by_plan.keeps(&task("a", "p", 11)));
         assert!(!by_plan.keeps(&RestoreTask::default()));
         assert!(RestoreTaskQuery::default().keeps(&RestoreTask::default()));
-    }
-
-    #[test]
-    fn wrong_shapes_are_errors_never_an_empty_page() {
-        for (body, needle) in [
-            (r#"{"Items":"none"}"#, "`Items` is a string"),
-            (
-                r#"{"Items":{"RestoreTaskDetail":"x"}}"#,
-                "`Items.RestoreTaskDetail` is a string",
-            ),
-            (
-                r#"{"Items":{"RestoreTask":[{"RestoreTaskId":"a"}]}}"#,
-                "under `RestoreTask`",
-            ),
-            (
-                r#"{"Data":[{"RestoreTaskId":"a"}],"TotalElements":1}"#,
-                "a list under `Data`",
-            ),
-            (
-                r#"{"TotalElements":3}"#,
-                "no `Items` although `TotalElements` is 3",
-            ),
-            (
-                r#"{"Items":{},"TotalElements":3}"#,
-                "no `RestoreTaskDetail` although",
-            ),
-        ] {
-            match read(body.as_bytes()) {
-                Err(e @ ParseError::Shape { .. }) => {
-                    assert!(e.to_string().contains(needle), "{body}: {e}")
-                }
-                other => panic!("{body}: {other:?}"),
-            }
-        }
-        let many = format!(
-            r#"{{"Items":{{"RestoreTaskDetail":[{}{{}}]}}}}"#,
-            "{},".repeat(100)
-        );
-        assert_eq!(
-            read(many.as_bytes()),
-            Err(ParseError::TooManyItems {
-                what: "jobs",
-                found: 101,
-                asked: 100
-            })
-        );
     }
 
     #[test]

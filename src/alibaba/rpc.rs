@@ -15,12 +15,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::body::{self, BodyError};
 use super::client::{ClientError, DbsClient, Progress, TransportKind};
-use super::credentials::new_nonce;
 use super::error::{parse_retry_after, ApiError};
 use super::json_error::describe_json_error;
 use super::lenient::value_to_string;
 use super::server_text::{self, Secrets};
-use super::signing;
+use super::signed_form::sign_form;
 
 /// API version of DBS every action of this client is declared with.
 pub const DBS_API_VERSION: &str = "2019-03-06";
@@ -182,26 +181,13 @@ impl DbsClient {
         // Asked again: the wait for a slot may have outlasted the renewal margin. Cached, this
         // costs a lock; only a credential that ran low meanwhile is renewed here.
         let credentials = config.credentials.current().await?;
-        let nonce = new_nonce();
-        let mut all = Vec::with_capacity(call.params.len() + 10);
-        all.push(("Action".to_owned(), call.action.clone()));
-        all.extend(call.params.iter().cloned());
-        all.extend(signing::common_parameters(&signing::CommonParams {
-            version: &call.version,
-            access_key_id: &credentials.access_key_id,
-            security_token: credentials.security_token.as_deref(),
-            region_id: Some(&config.region),
-            nonce: &nonce,
-            timestamp: time::OffsetDateTime::now_utc(),
-        }));
-        let signed = signing::signed_parameters("POST", all, &credentials.access_key_secret);
+        let mut params = Vec::with_capacity(call.params.len() + 10);
+        params.push(("Action".to_owned(), call.action.clone()));
+        params.extend(call.params.iter().cloned());
+        let form = sign_form(params, &call.version, Some(&config.region), &credentials);
         // What must never come back in anything we show, whatever the server quotes.
-        let secrets = Secrets::of_signed_request(
-            &signed,
-            &credentials.access_key_secret,
-            credentials.security_token.as_deref(),
-        );
-        let body = signing::encode_pairs(&signed);
+        let body = form.body();
+        let secrets = form.secrets;
 
         let started = Instant::now();
         let log_attempt = |status: Option<u16>, request_id: Option<&str>| {

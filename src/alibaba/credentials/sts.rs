@@ -8,6 +8,7 @@ use super::http;
 use super::plan::{Issued, OidcRole, OidcToken, RoleToAssume};
 use super::{env, CredentialError, Credentials, ExplicitCredentials, ResolveOptions};
 use crate::alibaba::server_text::Secrets;
+use crate::alibaba::signed_form::sign_form;
 use crate::alibaba::signing;
 
 /// The public STS host, used when nothing says otherwise.
@@ -98,27 +99,13 @@ pub(super) async fn assume_role(
     if let Some(external_id) = &role.external_id {
         params.push(("ExternalId".to_owned(), external_id.clone()));
     }
-    let nonce = http::new_nonce();
-    params.extend(signing::common_parameters(&signing::CommonParams {
-        version: STS_VERSION,
-        access_key_id: &signer.access_key_id,
-        security_token: signer.security_token.as_deref(),
-        region_id: None,
-        nonce: &nonce,
-        timestamp: time::OffsetDateTime::now_utc(),
-    }));
-    let signed = signing::signed_parameters("POST", params, &signer.access_key_secret);
-    let secrets = Secrets::of_signed_request(
-        &signed,
-        &signer.access_key_secret,
-        signer.security_token.as_deref(),
-    );
+    let form = sign_form(params, STS_VERSION, None, signer);
     call(
         "AssumeRole",
         &role.role_arn,
         &role.sts_endpoint,
-        &signed,
-        &secrets,
+        &form.params,
+        &form.secrets,
         opts,
     )
     .await

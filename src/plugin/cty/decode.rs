@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use rmp::decode::ValueReadError;
 use rmp::Marker;
 
 use super::number::{Number, NumberError};
@@ -292,20 +293,28 @@ impl<'a> Decoder<'a> {
     }
 
     fn array_len(&mut self, ty: &CtyType) -> Result<usize> {
-        match self.marker()? {
-            Marker::FixArray(n) => Ok(usize::from(n)),
-            Marker::Array16 => Ok(usize::from(u16::from_be_bytes(self.array()?))),
-            Marker::Array32 => len32(u32::from_be_bytes(self.array()?)),
-            m => Err(wrong(ty, m)),
-        }
+        self.length(ty, rmp::decode::read_array_len)
     }
 
     fn map_len(&mut self, ty: &CtyType) -> Result<usize> {
-        match self.marker()? {
-            Marker::FixMap(n) => Ok(usize::from(n)),
-            Marker::Map16 => Ok(usize::from(u16::from_be_bytes(self.array()?))),
-            Marker::Map32 => len32(u32::from_be_bytes(self.array()?)),
-            m => Err(wrong(ty, m)),
+        self.length(ty, rmp::decode::read_map_len)
+    }
+
+    /// An array's or a map's length (a marker, then none, two or four bytes), read by `read`.
+    fn length(
+        &mut self,
+        ty: &CtyType,
+        read: impl FnOnce(&mut &'a [u8]) -> std::result::Result<u32, ValueReadError>,
+    ) -> Result<usize> {
+        let mut rest: &'a [u8] = &self.input[self.pos..];
+        let before = rest.len();
+        match read(&mut rest) {
+            Ok(n) => {
+                self.pos += before - rest.len();
+                len32(n)
+            }
+            Err(ValueReadError::TypeMismatch(m)) => Err(wrong(ty, m)),
+            Err(_) => Err(DecodeErrorKind::Truncated.into()),
         }
     }
 

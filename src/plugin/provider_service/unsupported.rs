@@ -90,6 +90,8 @@ macro_rules! refusals {
 
 refusals!(
     upgrade_resource_identity,
+    move_resource_state,
+    generate_resource_config,
     validate_ephemeral_resource_config,
     open_ephemeral_resource,
     renew_ephemeral_resource,
@@ -110,31 +112,25 @@ refusals!(
 pub(super) fn move_state(
     request: wire::move_resource_state::Request,
 ) -> wire::move_resource_state::Response {
-    wire::move_resource_state::Response {
-        diagnostics: only(Diagnostic::error(
-            "Moving resource state not supported",
-            format!(
-                "This provider cannot move state from {} {:?} into {:?}.",
-                request.source_provider_address, request.source_type_name, request.target_type_name
-            ),
-        )),
-        ..Default::default()
-    }
+    Refusal::with_diagnostics(only(Diagnostic::error(
+        "Moving resource state not supported",
+        format!(
+            "This provider cannot move state from {} {:?} into {:?}.",
+            request.source_provider_address, request.source_type_name, request.target_type_name
+        ),
+    )))
 }
 
 pub(super) fn generate_config(
     request: wire::generate_resource_config::Request,
 ) -> wire::generate_resource_config::Response {
-    wire::generate_resource_config::Response {
-        config: None,
-        diagnostics: only(Diagnostic::error(
-            "Config generation not supported",
-            format!(
-                "This provider cannot generate configuration for {:?}.",
-                request.type_name
-            ),
-        )),
-    }
+    Refusal::with_diagnostics(only(Diagnostic::error(
+        "Config generation not supported",
+        format!(
+            "This provider cannot generate configuration for {:?}.",
+            request.type_name
+        ),
+    )))
 }
 
 pub(super) fn list(

@@ -104,31 +104,24 @@ mod tests {
         for f in &fields {
             assert!(map.contains_key(*f), "missing {f}");
         }
-        assert_eq!(v.attr("id").as_str(), Some("r1"));
-        assert_eq!(v.attr("create_time").as_str(), Some("2023-11-14T22:13:20Z"));
+        let text = |name: &str| v.attr(name).as_str();
+        let number = |name: &str| v.attr(name).as_number().map(|n| n.as_f64());
+        assert_eq!(text("id"), Some("r1"));
+        assert_eq!(text("create_time"), Some("2023-11-14T22:13:20Z"));
         assert_eq!(v.attr("create_timestamp").as_i64(), Some(1_700_000_000_000));
-        assert_eq!(
-            v.attr("full_data_restore_progress")
-                .as_number()
-                .map(|n| n.as_f64()),
-            Some(55.5)
-        );
-        assert!(v.attr("error_message").is_null());
-        assert!(v.attr("finish_time").is_null());
-        assert!(v.attr("cross_role_name").is_null());
-        assert_eq!(v.attr("destination_endpoint_port").as_str(), Some("3306"));
-        assert_eq!(
-            v.attr("destination_endpoint_enable_ssl").as_str(),
-            Some("true")
-        );
-        assert_eq!(
-            v.attr("physical_database_online_progress")
-                .as_number()
-                .map(|n| n.as_f64()),
-            Some(12.5)
-        );
-        assert!(v.attr("physical_full_backup_recover_progress").is_null());
-        assert!(v.attr("backup_gateway_identifier").is_null());
+        assert_eq!(number("full_data_restore_progress"), Some(55.5));
+        assert_eq!(text("destination_endpoint_port"), Some("3306"));
+        assert_eq!(text("destination_endpoint_enable_ssl"), Some("true"));
+        assert_eq!(number("physical_database_online_progress"), Some(12.5));
+        for absent in [
+            "error_message",
+            "finish_time",
+            "cross_role_name",
+            "physical_full_backup_recover_progress",
+            "backup_gateway_identifier",
+        ] {
+            assert!(v.attr(absent).is_null(), "{absent}");
+        }
         let json = serde_json::to_value(JsonView(&v)).unwrap();
         assert_eq!(json["create_timestamp"], 1_700_000_000_000i64);
         assert_eq!(json["error_message"], serde_json::Value::Null);
