@@ -11,7 +11,7 @@ use crate::alibaba::{
 use crate::plugin::cty::Value;
 use crate::plugin::{logging, AttributePath, Diagnostic, Diagnostics};
 use crate::provider::args::{self, Arg};
-use crate::provider::errors::client_error_diagnostic;
+use crate::provider::errors::no_trust_store;
 use crate::provider::schema::{
     DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, MAX_MAX_CONCURRENCY,
     MAX_MAX_RETRIES, MAX_REQUEST_TIMEOUT, SESSION_EXPIRATION_RANGE,
@@ -297,7 +297,7 @@ pub(crate) async fn configure(config: &Value) -> Result<DbsClient, Diagnostics> 
         user_agent: crate::alibaba::client::default_user_agent(),
     };
     DbsClient::new(client_config).map_err(|e| match e {
-        ClientError::NoCaCertificates(_) => one(client_error_diagnostic(&e)),
+        ClientError::NoCaCertificates(_) => one(no_trust_store(&e)),
         _ => one(Diagnostic::error(
             "Cannot create the DBS client",
             e.to_string(),

@@ -6,12 +6,18 @@ use sha2::{Digest, Sha256};
 use super::mapping::{task_value, JsonView};
 use super::output_file::JsonArrayFile;
 use super::schema::{task_type, MAX_PAGE_SIZE};
-use crate::alibaba::{DbsClient, RestoreTask, RestoreTaskQuery};
+use crate::alibaba::{DbsClient, PagedListing, RestoreTask, RestoreTaskQuery};
 use crate::plugin::cty::{ListEncoder, Value};
 use crate::plugin::{AttributePath, Diagnostic, Diagnostics, TERRAFORM_MAX_MESSAGE_BYTES};
 use crate::provider::args::{self, Arg};
-use crate::provider::errors::client_error_diagnostic;
+use crate::provider::errors::{client_error_diagnostic, ReadAdvice};
 use crate::provider::time_format::parse_rfc3339_ms;
+
+/// What the advice after a failed read names.
+const ADVICE: ReadAdvice = ReadAdvice {
+    action: <RestoreTaskQuery as PagedListing>::SHAPE.action,
+    narrow_with: "`backup_plan_id`, `ids` or a time window (`start_time`/`end_time`)",
+};
 
 /// The arguments, typed; read time guarantees they are known.
 #[derive(Debug, Default)]
@@ -125,7 +131,7 @@ pub(crate) async fn read(
         .list_restore_tasks(&arguments.query, stop)
         .await
         .map_err(|e| {
-            let mut d = client_error_diagnostic(&e);
+            let mut d = client_error_diagnostic(&e, &ADVICE);
             if matches!(e, crate::alibaba::ClientError::DeadlineExceeded { .. }) {
                 d.detail.push_str(&format!(
                     " The deadline is `timeouts {{ read = ... }}`, here {timeout_text}: raise it, \
