@@ -354,8 +354,17 @@ provider_rpcs! { |service, request|
     get_resource_identity_schemas => Default::default(),
     upgrade_resource_identity =>
         unsupported::refused(Kind::Identity, &request.type_name),
-    move_resource_state => unsupported::move_state(request),
-    generate_resource_config => unsupported::generate_config(request),
+    move_resource_state => unsupported::cannot(
+        "Moving resource state not supported",
+        format!(
+            "This provider cannot move state from {} {:?} into {:?}.",
+            request.source_provider_address, request.source_type_name, request.target_type_name
+        ),
+    ),
+    generate_resource_config => unsupported::cannot(
+        "Config generation not supported",
+        format!("This provider cannot generate configuration for {:?}.", request.type_name),
+    ),
     validate_ephemeral_resource_config =>
         unsupported::refused(Kind::Ephemeral, &request.type_name),
     open_ephemeral_resource =>

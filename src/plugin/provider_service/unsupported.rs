@@ -109,28 +109,9 @@ refusals!(
     validate_action_config,
 );
 
-pub(super) fn move_state(
-    request: wire::move_resource_state::Request,
-) -> wire::move_resource_state::Response {
-    Refusal::with_diagnostics(only(Diagnostic::error(
-        "Moving resource state not supported",
-        format!(
-            "This provider cannot move state from {} {:?} into {:?}.",
-            request.source_provider_address, request.source_type_name, request.target_type_name
-        ),
-    )))
-}
-
-pub(super) fn generate_config(
-    request: wire::generate_resource_config::Request,
-) -> wire::generate_resource_config::Response {
-    Refusal::with_diagnostics(only(Diagnostic::error(
-        "Config generation not supported",
-        format!(
-            "This provider cannot generate configuration for {:?}.",
-            request.type_name
-        ),
-    )))
+/// The answer to a request for something this provider cannot do.
+pub(super) fn cannot<R: Refusal>(summary: &str, detail: String) -> R {
+    R::with_diagnostics(only(Diagnostic::error(summary, detail)))
 }
 
 pub(super) fn list(
