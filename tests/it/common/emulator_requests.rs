@@ -39,10 +39,19 @@ pub async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config).await.expect("emulator starts")
 }
 
+/// The default faults, changed by `edit`.
 pub fn faults(edit: impl FnOnce(&mut Faults)) -> Faults {
     let mut f = Faults::default();
     edit(&mut f);
     f
+}
+
+/// [`faults`] whose random draws come from `seed`.
+pub fn seeded(seed: u64, edit: impl FnOnce(&mut Faults)) -> Faults {
+    faults(|f| {
+        f.seed = seed;
+        edit(f);
+    })
 }
 
 /// One request, described by its parts so a test can get any of them wrong.
