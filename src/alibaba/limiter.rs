@@ -290,13 +290,30 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// A budget of `max` with all its `max` requests sent at `t0` and none answered yet.
+    fn full(max: usize, t0: Instant) -> Budget {
+        let mut b = Budget::new(max);
+        for _ in 0..max {
+            b.try_start(t0).unwrap();
+        }
+        b
+    }
+
+    /// A budget of 8 that has sent ten requests, `gap` apart from `t0` on, each answered before
+    /// the next.
+    fn ten_sent(t0: Instant, gap: Duration) -> Budget {
+        let mut b = Budget::new(8);
+        for i in 0..10 {
+            b.try_start(t0 + gap * i).unwrap();
+            b.finish();
+        }
+        b
+    }
+
     #[test]
     fn unpaced_until_throttled_and_never_past_the_ceiling() {
         let t0 = Instant::now();
-        let mut b = Budget::new(3);
-        for _ in 0..3 {
-            b.try_start(t0).unwrap();
-        }
+        let mut b = full(3, t0);
         assert_eq!(b.try_start(t0), Err(Wait::ForSlot));
         b.finish();
         b.try_start(t0).unwrap();
@@ -307,12 +324,8 @@ mod tests {
     #[test]
     fn a_throttle_halves_the_window_and_paces_at_seventy_percent_of_the_sending_rate() {
         let t0 = Instant::now();
-        let mut b = Budget::new(8);
         // Ten requests sent within the last second.
-        for i in 0..10 {
-            b.try_start(t0 + ms(i * 50)).unwrap();
-            b.finish();
-        }
+        let mut b = ten_sent(t0, ms(50));
         let now = t0 + ms(500);
         b.throttled(t0 + ms(450), now, None);
         assert_eq!(b.window, 4.0);
@@ -330,10 +343,7 @@ mod tests {
     #[test]
     fn answers_to_a_burst_sent_before_the_cut_do_not_cut_again() {
         let t0 = Instant::now();
-        let mut b = Budget::new(8);
-        for _ in 0..8 {
-            b.try_start(t0).unwrap();
-        }
+        let mut b = full(8, t0);
         b.throttled(t0, t0 + ms(100), None);
         let after_first = b.pacing.unwrap().rate;
         for _ in 0..7 {
@@ -350,11 +360,7 @@ mod tests {
     #[test]
     fn the_rate_grows_back_along_a_cubic_and_probes_beyond_the_cut() {
         let t0 = Instant::now();
-        let mut b = Budget::new(8);
-        for i in 0..10 {
-            b.try_start(t0 + ms(i * 100)).unwrap();
-            b.finish();
-        }
+        let mut b = ten_sent(t0, ms(100));
         b.throttled(t0 + ms(900), t0 + ms(1000), None);
         let cut = t0 + ms(1000);
         // K = cbrt(10 * 0.3 / 0.4) = 1.957 s: back at 10/s then, beyond it later. Keep

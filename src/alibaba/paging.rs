@@ -353,6 +353,22 @@ mod tests {
             }
         }
 
+        /// The same server, answering without `TotalPages` and `TotalElements`.
+        fn without_totals(self) -> Self {
+            Fake {
+                with_totals: false,
+                ..self
+            }
+        }
+
+        /// The same server, not echoing `PageNum`.
+        fn without_echo(self) -> Self {
+            Fake {
+                with_echo: false,
+                ..self
+            }
+        }
+
         async fn page(&self, num: i64) -> Result<Page<Plan>, ClientError> {
             self.requests.lock().unwrap().push(num);
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -401,6 +417,20 @@ mod tests {
         list_all::<Plans, _, _>(|n| fake.page(n), fake.size as u32, concurrency).await
     }
 
+    /// [`read`], with every answer of the fake server changed by `tweak(page_num, page)`.
+    async fn read_tweaked(
+        fake: &Fake,
+        concurrency: usize,
+        tweak: impl Fn(i64, &mut Page<Plan>) + Copy,
+    ) -> Result<Vec<Plan>, ClientError> {
+        let answer = |n: i64| async move {
+            let mut page = fake.page(n).await?;
+            tweak(n, &mut page);
+            Ok(page)
+        };
+        list_all::<Plans, _, _>(answer, fake.size as u32, concurrency).await
+    }
+
     fn ids(items: &[Plan]) -> Vec<String> {
         items.iter().map(|t| t.id.clone().unwrap()).collect()
     }
@@ -409,11 +439,16 @@ mod tests {
         (0..n).map(|i| task(i).id.unwrap()).collect()
     }
 
+    /// Asserts that [`read`] returns every one of the fake server's items once, in order.
+    async fn assert_reads_everything(fake: &Fake, concurrency: usize) {
+        let items = read(fake, concurrency).await.unwrap();
+        assert_eq!(ids(&items), expected_ids(fake.items.len()));
+    }
+
     #[tokio::test]
     async fn zero_based_reads_each_page_once_in_order() {
         let fake = Fake::new(250, 10, Numbering::ZeroBased);
-        let tasks = read(&fake, 4).await.unwrap();
-        assert_eq!(ids(&tasks), expected_ids(250));
+        assert_reads_everything(&fake, 4).await;
         assert_eq!(fake.requests(), (0..25).collect::<Vec<_>>());
         assert_eq!(fake.max_in_flight.load(Ordering::SeqCst), 4);
     }
@@ -421,8 +456,7 @@ mod tests {
     #[tokio::test]
     async fn one_based_is_detected_from_the_echo() {
         let fake = Fake::new(95, 10, Numbering::OneBased);
-        let tasks = read(&fake, 3).await.unwrap();
-        assert_eq!(ids(&tasks), expected_ids(95));
+        assert_reads_everything(&fake, 3).await;
         assert_eq!(
             fake.requests(),
             (0..=10).filter(|n| *n != 1).collect::<Vec<_>>()
@@ -433,8 +467,7 @@ mod tests {
     async fn one_based_with_a_misleading_echo_still_reads_everything_once() {
         for numbering in [Numbering::OneBasedEchoZero, Numbering::OneBasedZeroEmpty] {
             let fake = Fake::new(95, 10, numbering);
-            let tasks = read(&fake, 4).await.unwrap();
-            assert_eq!(ids(&tasks), expected_ids(95));
+            assert_reads_everything(&fake, 4).await;
         }
     }
 
@@ -447,22 +480,21 @@ mod tests {
 
     #[tokio::test]
     async fn without_totals_reads_until_a_short_page() {
-        let mut fake = Fake::new(25, 10, Numbering::ZeroBased);
-        fake.with_totals = false;
-        fake.with_echo = false;
-        assert_eq!(ids(&read(&fake, 4).await.unwrap()), expected_ids(25));
-        let mut fake = Fake::new(20, 10, Numbering::ZeroBased);
-        fake.with_totals = false;
-        assert_eq!(ids(&read(&fake, 4).await.unwrap()), expected_ids(20));
+        let fake = Fake::new(25, 10, Numbering::ZeroBased)
+            .without_totals()
+            .without_echo();
+        assert_reads_everything(&fake, 4).await;
+        let fake = Fake::new(20, 10, Numbering::ZeroBased).without_totals();
+        assert_reads_everything(&fake, 4).await;
         assert_eq!(fake.requests(), vec![0, 1, 2]);
     }
 
     #[tokio::test]
     async fn without_totals_an_empty_page_zero_of_a_one_based_server_is_not_zero_jobs() {
-        let mut fake = Fake::new(25, 10, Numbering::OneBasedZeroEmpty);
-        fake.with_totals = false;
-        fake.with_echo = false;
-        assert_eq!(ids(&read(&fake, 4).await.unwrap()), expected_ids(25));
+        let fake = Fake::new(25, 10, Numbering::OneBasedZeroEmpty)
+            .without_totals()
+            .without_echo();
+        assert_reads_everything(&fake, 4).await;
     }
 
     #[tokio::test]
@@ -475,17 +507,12 @@ mod tests {
     #[tokio::test]
     async fn missing_tasks_are_an_error_not_a_short_list() {
         let fake = Fake::new(30, 10, Numbering::ZeroBased);
-        let lossy = |n: i64| {
-            let fake = &fake;
-            async move {
-                let mut page = fake.page(n).await?;
-                if n == 1 {
-                    page.items.pop();
-                }
-                Ok(page)
+        let lossy = |n, p: &mut Page<Plan>| {
+            if n == 1 {
+                p.items.pop();
             }
         };
-        match list_all::<Plans, _, _>(lossy, 10, 4).await {
+        match read_tweaked(&fake, 4, lossy).await {
             Err(ClientError::Incomplete {
                 expected: 30,
                 got: 29,
@@ -495,43 +522,16 @@ mod tests {
         }
     }
 
-    /// The fake server with every answer changed by `tweak(page_num, page)`.
-    type PageFuture<'a> =
-        std::pin::Pin<Box<dyn Future<Output = Result<Page<Plan>, ClientError>> + 'a>>;
-
-    fn absurd<'a>(
-        fake: &'a Fake,
-        tweak: impl Fn(i64, &mut Page<Plan>) + Copy + 'a,
-    ) -> impl Fn(i64) -> PageFuture<'a> + 'a {
-        move |n: i64| {
-            Box::pin(async move {
-                let mut page = fake.page(n).await?;
-                tweak(n, &mut page);
-                Ok(page)
-            })
-        }
-    }
-
     #[tokio::test]
     async fn absurd_totals_cost_only_the_pages_both_totals_allow() {
         // TotalPages 1e9 but TotalElements 5, all five on page 0: one request.
         let fake = Fake::new(5, 10, Numbering::ZeroBased);
-        let got = list_all::<Plans, _, _>(
-            absurd(&fake, |_, p| p.total_pages = Some(1_000_000_000)),
-            10,
-            4,
-        )
-        .await;
+        let got = read_tweaked(&fake, 4, |_, p| p.total_pages = Some(1_000_000_000)).await;
         assert_eq!(ids(&got.unwrap()), expected_ids(5));
         assert_eq!(fake.requests(), vec![0]);
         // 10^11 announced: refused before a second request.
         let fake = Fake::new(5, 10, Numbering::ZeroBased);
-        let got = list_all::<Plans, _, _>(
-            absurd(&fake, |_, p| p.total_elements = Some(100_000_000_000)),
-            10,
-            4,
-        )
-        .await;
+        let got = read_tweaked(&fake, 4, |_, p| p.total_elements = Some(100_000_000_000)).await;
         assert!(
             matches!(got, Err(ClientError::Unbounded { bound: "plans", .. })),
             "{got:?}"
@@ -539,7 +539,7 @@ mod tests {
         assert_eq!(fake.requests(), vec![0]);
         // PageSize 1 echoed with 1,000 jobs announced: pages follow the size we asked (10).
         let fake = Fake::new(1000, 10, Numbering::ZeroBased);
-        let got = list_all::<Plans, _, _>(absurd(&fake, |_, p| p.page_size = Some(1)), 10, 4).await;
+        let got = read_tweaked(&fake, 4, |_, p| p.page_size = Some(1)).await;
         assert_eq!(got.unwrap().len(), 1000);
         assert_eq!(fake.requests().len(), 100);
     }
@@ -547,15 +547,11 @@ mod tests {
     #[tokio::test]
     async fn an_empty_page_before_the_end_stops_the_read_as_incomplete() {
         let fake = Fake::new(5000, 10, Numbering::ZeroBased);
-        let got = list_all::<Plans, _, _>(
-            absurd(&fake, |n, p| {
-                if n >= 3 {
-                    p.items.clear()
-                }
-            }),
-            10,
-            1,
-        )
+        let got = read_tweaked(&fake, 1, |n, p| {
+            if n >= 3 {
+                p.items.clear()
+            }
+        })
         .await;
         match got {
             Err(ClientError::Incomplete {
@@ -603,7 +599,7 @@ mod tests {
     #[tokio::test]
     async fn answers_past_the_byte_bound_stop_the_read() {
         let fake = Fake::new(100, 10, Numbering::ZeroBased);
-        let got = list_all::<Plans, _, _>(absurd(&fake, |_, p| p.bytes = 12 << 20), 10, 1).await;
+        let got = read_tweaked(&fake, 1, |_, p| p.bytes = 12 << 20).await;
         assert!(
             matches!(got, Err(ClientError::Unbounded { bound: "bytes", .. })),
             "{got:?}"
@@ -614,18 +610,13 @@ mod tests {
     #[tokio::test]
     async fn duplicates_across_pages_are_dropped() {
         let fake = Fake::new(30, 10, Numbering::ZeroBased);
-        let overlapping = |n: i64| {
-            let fake = &fake;
-            async move {
-                let mut page = fake.page(n).await?;
-                if n == 2 {
-                    page.items.insert(0, task(9));
-                }
-                Ok(page)
+        let overlapping = |n, p: &mut Page<Plan>| {
+            if n == 2 {
+                p.items.insert(0, task(9));
             }
         };
         assert_eq!(
-            ids(&list_all::<Plans, _, _>(overlapping, 10, 4).await.unwrap()),
+            ids(&read_tweaked(&fake, 4, overlapping).await.unwrap()),
             expected_ids(30)
         );
     }
@@ -651,16 +642,9 @@ mod tests {
     #[tokio::test]
     async fn totals_that_keep_moving_are_reported() {
         let fake = Fake::new(30, 10, Numbering::ZeroBased);
-        let moving = |n: i64| {
-            let fake = &fake;
-            async move {
-                let mut page = fake.page(n).await?;
-                page.total_elements = Some(30 + n);
-                Ok(page)
-            }
-        };
+        let moving = |n, p: &mut Page<Plan>| p.total_elements = Some(30 + n);
         assert!(matches!(
-            list_all::<Plans, _, _>(moving, 10, 4).await,
+            read_tweaked(&fake, 4, moving).await,
             Err(ClientError::Inconsistent { .. })
         ));
         // Read twice from the start, then gave up.
@@ -670,16 +654,8 @@ mod tests {
     #[tokio::test]
     async fn odd_echo_is_malformed() {
         let fake = Fake::new(30, 10, Numbering::ZeroBased);
-        let odd = |n: i64| {
-            let fake = &fake;
-            async move {
-                let mut page = fake.page(n).await?;
-                page.page_num = Some(7);
-                Ok(page)
-            }
-        };
         assert!(matches!(
-            list_all::<Plans, _, _>(odd, 10, 4).await,
+            read_tweaked(&fake, 4, |_, p| p.page_num = Some(7)).await,
             Err(ClientError::Malformed { .. })
         ));
     }

@@ -329,20 +329,29 @@ mod tests {
         result.err().map_or("ok", |e| e.code)
     }
 
+    /// Admits `p` at `NOW` as each `(method, code)` of `answers` says, in turn, and asserts the
+    /// code of each answer.
+    fn assert_admissions(g: &Gate, p: &Params, answers: &[(&str, &str)]) {
+        for (method, expected) in answers {
+            assert_eq!(code(g.admit(method, p, NOW)), *expected, "{method}");
+        }
+    }
+
     #[test]
     fn good_request_passes_once() {
-        let g = gate(None);
         let p = signed("GET", "sk", |_| {});
-        assert_eq!(code(g.admit("GET", &p, NOW)), "ok");
-        assert_eq!(code(g.admit("GET", &p, NOW)), "SignatureNonceUsed");
+        assert_admissions(
+            &gate(None),
+            &p,
+            &[("GET", "ok"), ("GET", "SignatureNonceUsed")],
+        );
     }
 
     #[test]
     fn method_is_part_of_the_signature() {
-        let g = gate(None);
         let p = signed("POST", "sk", |_| {});
-        assert_eq!(code(g.admit("GET", &p, NOW)), "SignatureDoesNotMatch");
-        assert_eq!(code(g.admit("POST", &p, NOW)), "ok");
+        let answers = [("GET", "SignatureDoesNotMatch"), ("POST", "ok")];
+        assert_admissions(&gate(None), &p, &answers);
     }
 
     #[test]
@@ -403,14 +412,15 @@ mod tests {
     #[test]
     fn routing_and_common_parameters() {
         let g = gate(None);
-        let p = signed("GET", "sk", |p| set(p, "Action", "DescribeBackupPlanList"));
-        assert_eq!(code(g.admit("GET", &p, NOW)), "InvalidAction.NotFound");
-        let p = signed("GET", "sk", |p| set(p, "Version", "2021-01-01"));
-        assert_eq!(code(g.admit("GET", &p, NOW)), "InvalidVersion");
-        let p = signed("GET", "sk", |p| set(p, "Format", "XML"));
-        assert_eq!(code(g.admit("GET", &p, NOW)), "InvalidParameter");
-        let p = signed("GET", "sk", |p| set(p, "SignatureMethod", "HMAC-SHA256"));
-        assert_eq!(code(g.admit("GET", &p, NOW)), "IncompleteSignature");
+        for (name, value, expected) in [
+            ("Action", "DescribeBackupPlanList", "InvalidAction.NotFound"),
+            ("Version", "2021-01-01", "InvalidVersion"),
+            ("Format", "XML", "InvalidParameter"),
+            ("SignatureMethod", "HMAC-SHA256", "IncompleteSignature"),
+        ] {
+            let p = signed("GET", "sk", |p| set(p, name, value));
+            assert_eq!(code(g.admit("GET", &p, NOW)), expected, "{name}={value}");
+        }
         for name in [
             "Action",
             "Version",

@@ -352,6 +352,11 @@ mod tests {
     use super::super::filter::{number_field, text_field};
     use super::*;
 
+    /// The distinct text values of `field` among `tasks`.
+    fn distinct(tasks: &[Task], field: &str) -> HashSet<String> {
+        tasks.iter().filter_map(|t| text_field(t, field)).collect()
+    }
+
     #[test]
     fn deterministic_per_seed() {
         assert_eq!(tasks(50, 9), tasks(50, 9));
@@ -361,10 +366,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_well_formed() {
         let all = tasks(2000, 1);
-        let ids: HashSet<String> = all
-            .iter()
-            .filter_map(|t| text_field(t, "RestoreTaskId"))
-            .collect();
+        let ids = distinct(&all, "RestoreTaskId");
         assert_eq!(ids.len(), 2000);
         assert!(ids.iter().all(|id| id.len() == 13
             && id.starts_with('r')
@@ -388,10 +390,7 @@ mod tests {
     #[test]
     fn variety_is_there() {
         let all = tasks(500, 3);
-        let statuses: HashSet<String> = all
-            .iter()
-            .filter_map(|t| text_field(t, "RestoreStatus"))
-            .collect();
+        let statuses = distinct(&all, "RestoreStatus");
         assert_eq!(statuses.len(), 5, "{statuses:?}");
         assert!(all.iter().any(|t| t["RestoreTaskCreateTime"].is_string()));
         assert!(all.iter().any(|t| t["RestoreTaskCreateTime"].is_number()));
@@ -403,10 +402,7 @@ mod tests {
             .iter()
             .filter(|t| t["RestoreStatus"] == "stop")
             .all(|t| t["ErrMessage"].as_str().is_some_and(|m| m != "NULL")));
-        let plans: HashSet<String> = all
-            .iter()
-            .filter_map(|t| text_field(t, "BackupPlanId"))
-            .collect();
+        let plans = distinct(&all, "BackupPlanId");
         assert!(plans.len() >= 3);
         for t in &all {
             let objects = t["RestoreObjects"].as_str().unwrap();

@@ -139,14 +139,26 @@ mod tests {
     }
 
     #[test]
-    fn slices_zero_based() {
+    fn slices_zero_and_one_based() {
         let r = |n| PageRequest {
             page_num: n,
             page_size: 10,
         };
-        assert_eq!(page(25, r(0), false).range, 0..10);
-        assert_eq!(page(25, r(2), false).range, 20..25);
-        assert_eq!(page(25, r(3), false).range, 25..25);
+        // (tasks, page asked for, one-based) -> the slice served.
+        for (total, num, one_based, range) in [
+            (25, 0, false, 0..10),
+            (25, 2, false, 20..25),
+            (25, 3, false, 25..25),
+            (25, 1, true, 0..10),
+            (25, 3, true, 20..25),
+            (25, 4, true, 25..25),
+        ] {
+            let served = page(total, r(num), one_based).range;
+            assert_eq!(
+                served, range,
+                "{total} tasks, page {num}, one-based {one_based}"
+            );
+        }
         assert_eq!(page(25, r(0), false).total_pages, 3);
         assert_eq!(page(20, r(0), false).total_pages, 2);
         assert_eq!(
@@ -156,17 +168,6 @@ mod tests {
                 total_pages: 0
             }
         );
-    }
-
-    #[test]
-    fn slices_one_based() {
-        let r = |n| PageRequest {
-            page_num: n,
-            page_size: 10,
-        };
-        assert_eq!(page(25, r(1), true).range, 0..10);
-        assert_eq!(page(25, r(3), true).range, 20..25);
-        assert_eq!(page(25, r(4), true).range, 25..25);
     }
 
     #[test]

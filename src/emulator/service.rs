@@ -26,7 +26,7 @@ use super::params::Params;
 use super::rate_limit::RateLimit;
 use super::reply::{self, BusinessError, GatewayError, Reply};
 use super::route::{self, Signing, Target};
-use super::sts::Sts;
+use super::sts::{Sts, StsCall};
 
 /// A stalled request is released after this long even if nobody shuts the emulator down, so a
 /// long-running emulator does not collect forgotten connections forever. Far beyond any sane
@@ -497,15 +497,14 @@ impl Service {
             }
             Err(error) => refuse(&error),
         };
-        let identities = self.gate.identities();
+        let call = StsCall {
+            params,
+            identities: self.gate.identities(),
+            now,
+            request_id,
+        };
         match route::action(request, Some(params)).as_deref() {
-            Some("AssumeRoleWithOIDC") => (
-                granted(
-                    self.sts
-                        .assume_role_with_oidc(params, identities, now, request_id),
-                ),
-                None,
-            ),
+            Some("AssumeRoleWithOIDC") => (granted(self.sts.assume_role_with_oidc(&call)), None),
             Some("AssumeRole") => {
                 let signer = match route::signing(request, Some(params)) {
                     Signing::V1 => self.gate.authenticate_v1(&request.method, params, now),
@@ -516,10 +515,7 @@ impl Service {
                     }
                 };
                 match signer {
-                    Ok(key) => (
-                        granted(self.sts.assume_role(params, identities, now, request_id)),
-                        Some(key),
-                    ),
+                    Ok(key) => (granted(self.sts.assume_role(&call)), Some(key)),
                     Err(error) => (refuse(&error), None),
                 }
             }

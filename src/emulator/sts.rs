@@ -35,15 +35,33 @@ pub(crate) struct Sts {
     pub(crate) max_lifetime: Duration,
 }
 
+/// One STS request as the actions see it: its parameters, the identities that grants are
+/// issued from, the time, and the request id its answer carries.
+pub(crate) struct StsCall<'a> {
+    pub(crate) params: &'a Params,
+    pub(crate) identities: &'a Identities,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) request_id: &'a str,
+}
+
+impl StsCall<'_> {
+    /// Issues credentials lasting `lifetime` to `session` of the role `role_arn`: the answer
+    /// body both actions give, and what was issued.
+    fn grant(&self, role_arn: &str, session: &str, lifetime: Duration) -> (Value, Issued) {
+        let issued = self.identities.issue(lifetime, self.now);
+        let body = json!({
+            "RequestId": self.request_id,
+            "AssumedRoleUser": assumed_role_user(role_arn, session),
+            "Credentials": credentials(&issued),
+        });
+        (body, issued)
+    }
+}
+
 impl Sts {
     /// `AssumeRole` for an authenticated caller; the answer body, or the refusal.
-    pub(crate) fn assume_role(
-        &self,
-        params: &Params,
-        identities: &Identities,
-        now: OffsetDateTime,
-        request_id: &str,
-    ) -> Result<Value, GatewayError> {
+    pub(crate) fn assume_role(&self, call: &StsCall) -> Result<Value, GatewayError> {
+        let params = call.params;
         let (role, session, lifetime) = self.common(params)?;
         if let Some(expected) = &role.external_id {
             match params.non_empty("ExternalId") {
@@ -51,22 +69,12 @@ impl Sts {
                 _ => return Err(GatewayError::no_permission_role()),
             }
         }
-        let issued = identities.issue(lifetime, now);
-        Ok(json!({
-            "RequestId": request_id,
-            "AssumedRoleUser": assumed_role_user(&role.arn, session),
-            "Credentials": credentials(&issued),
-        }))
+        Ok(call.grant(&role.arn, session, lifetime).0)
     }
 
     /// `AssumeRoleWithOIDC` (no caller identity: the token is the proof).
-    pub(crate) fn assume_role_with_oidc(
-        &self,
-        params: &Params,
-        identities: &Identities,
-        now: OffsetDateTime,
-        request_id: &str,
-    ) -> Result<Value, GatewayError> {
+    pub(crate) fn assume_role_with_oidc(&self, call: &StsCall) -> Result<Value, GatewayError> {
+        let params = call.params;
         for name in ["OIDCProviderArn", "RoleArn", "OIDCToken", "RoleSessionName"] {
             if params.non_empty(name).is_none() {
                 if name == "OIDCToken" {
@@ -87,13 +95,9 @@ impl Sts {
             ));
         }
         let (role, session, lifetime) = self.common(params)?;
-        let issued = identities.issue(lifetime, now);
-        Ok(json!({
-            "RequestId": request_id,
-            "AssumedRoleUser": assumed_role_user(&role.arn, session),
-            "Credentials": credentials(&issued),
-            "OIDCTokenInfo": token_info(token, now, &issued),
-        }))
+        let (mut body, issued) = call.grant(&role.arn, session, lifetime);
+        body["OIDCTokenInfo"] = token_info(token, call.now, &issued);
+        Ok(body)
     }
 
     /// The checks both actions share: the role, the session name, the duration, the policy.
@@ -252,6 +256,16 @@ mod tests {
         params(&pairs)
     }
 
+    /// A call with `params` at `NOW`, request id `R`.
+    fn call<'a>(params: &'a Params, identities: &'a Identities) -> StsCall<'a> {
+        StsCall {
+            params,
+            identities,
+            now: NOW,
+            request_id: "R",
+        }
+    }
+
     fn code(result: Result<Value, GatewayError>) -> String {
         match result {
             Ok(_) => "ok".into(),
@@ -262,8 +276,12 @@ mod tests {
     #[test]
     fn assume_role_grants_credentials_the_gateway_then_accepts() {
         let ids = identities();
+        let params = role_params(&[]);
         let body = sts(3600)
-            .assume_role(&role_params(&[]), &ids, NOW, "RID")
+            .assume_role(&StsCall {
+                request_id: "RID",
+                ..call(&params, &ids)
+            })
             .unwrap();
         assert_eq!(body["RequestId"], "RID");
         assert_eq!(
@@ -289,7 +307,7 @@ mod tests {
         let ids = identities();
         let at = |max, asked: &[(&str, &str)]| {
             sts(max)
-                .assume_role(&role_params(asked), &ids, NOW, "R")
+                .assume_role(&call(&role_params(asked), &ids))
                 .unwrap()["Credentials"]["Expiration"]
                 .clone()
         };
@@ -309,7 +327,7 @@ mod tests {
     fn assume_role_refusals() {
         let ids = identities();
         let s = sts(3600);
-        let refused = |p: Params| code(s.assume_role(&p, &ids, NOW, "R"));
+        let refused = |p: Params| code(s.assume_role(&call(&p, &ids)));
         assert_eq!(
             refused(params(&[
                 ("RoleArn", "acs:ram::1:role/other"),
@@ -359,14 +377,14 @@ mod tests {
         let with = |extra: &[(&str, &str)]| {
             let mut pairs = vec![("RoleArn", CROSS), ("RoleSessionName", "ab")];
             pairs.extend_from_slice(extra);
-            code(s.assume_role(&params(&pairs), &ids, NOW, "R"))
+            code(s.assume_role(&call(&params(&pairs), &ids)))
         };
         assert_eq!(with(&[]), "403 NoPermission");
         assert_eq!(with(&[("ExternalId", "ext-2")]), "403 NoPermission");
         assert_eq!(with(&[("ExternalId", "ext-1")]), "ok");
         // A role without the condition ignores one.
         assert_eq!(
-            code(s.assume_role(&role_params(&[("ExternalId", "x")]), &ids, NOW, "R")),
+            code(s.assume_role(&call(&role_params(&[("ExternalId", "x")]), &ids))),
             "ok"
         );
     }
@@ -384,12 +402,10 @@ mod tests {
     fn oidc_grants_with_token_info() {
         let ids = identities();
         let body = sts(3600)
-            .assume_role_with_oidc(
+            .assume_role_with_oidc(&call(
                 &oidc_params(DEFAULT_OIDC_TOKEN, DEFAULT_OIDC_PROVIDER_ARN),
                 &ids,
-                NOW,
-                "R",
-            )
+            ))
             .unwrap();
         let info = &body["OIDCTokenInfo"];
         assert_eq!(info["Subject"], "system:serviceaccount:default:dbs-reader");
@@ -405,25 +421,27 @@ mod tests {
     fn oidc_refusals() {
         let ids = identities();
         let s = sts(3600);
-        let refused = |p: Params| code(s.assume_role_with_oidc(&p, &ids, NOW, "R"));
-        assert_eq!(
-            refused(oidc_params("eyJ.wrong.token", DEFAULT_OIDC_PROVIDER_ARN)),
-            "401 AuthenticationFail.OIDCToken.Invalid"
-        );
-        assert_eq!(
-            refused(oidc_params("", DEFAULT_OIDC_PROVIDER_ARN)),
-            "401 AuthenticationFail.OIDCToken.Invalid"
-        );
-        assert_eq!(
-            refused(oidc_params(
-                DEFAULT_OIDC_TOKEN,
-                "acs:ram::1:oidc-provider/other"
-            )),
-            "401 AuthenticationFail.NoPermission"
-        );
-        let mut p = oidc_params(DEFAULT_OIDC_TOKEN, DEFAULT_OIDC_PROVIDER_ARN);
-        p.extend_from("DurationSeconds=5").unwrap();
-        assert_eq!(refused(p), "400 InvalidParameter.DurationSeconds");
+        let mut too_short = oidc_params(DEFAULT_OIDC_TOKEN, DEFAULT_OIDC_PROVIDER_ARN);
+        too_short.extend_from("DurationSeconds=5").unwrap();
+        let other_provider = "acs:ram::1:oidc-provider/other";
+        for (p, expected) in [
+            (
+                oidc_params("eyJ.wrong.token", DEFAULT_OIDC_PROVIDER_ARN),
+                "401 AuthenticationFail.OIDCToken.Invalid",
+            ),
+            (
+                oidc_params("", DEFAULT_OIDC_PROVIDER_ARN),
+                "401 AuthenticationFail.OIDCToken.Invalid",
+            ),
+            (
+                oidc_params(DEFAULT_OIDC_TOKEN, other_provider),
+                "401 AuthenticationFail.NoPermission",
+            ),
+            (too_short, "400 InvalidParameter.DurationSeconds"),
+        ] {
+            let refused = code(s.assume_role_with_oidc(&call(&p, &ids)));
+            assert_eq!(refused, expected, "{:?}", p.pairs());
+        }
     }
 
     #[test]

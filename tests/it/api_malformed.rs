@@ -2,26 +2,22 @@
 //! error carrying whatever RequestId exists, never a panic.
 
 use crate::common::api_support as support;
+use crate::common::emulator_requests::{faults, seeded};
 
-use support::{client, config, emulator, list};
-use terraform_provider_dbs::alibaba::{ClientConfig, ClientError};
-use terraform_provider_dbs::emulator::Faults;
+use support::{client, client_with_retries, config, emulator, list};
+use terraform_provider_dbs::alibaba::ClientError;
+use terraform_provider_dbs::emulator::Emulator;
+
+/// An emulator serving `count` tasks whose every answer is garbage, in its rotation: truncated
+/// JSON (200), HTML 502, invalid JSON (200).
+async fn all_garbage(count: usize) -> Emulator {
+    emulator(count, faults(|f| f.malformed_rate = 1.0)).await
+}
 
 #[tokio::test]
 async fn each_kind_of_garbage_is_a_typed_error() {
-    // The emulator rotates its garbage: truncated JSON (200), HTML 502, invalid JSON (200).
-    let emu = emulator(
-        10,
-        Faults {
-            malformed_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
-    let c = client(ClientConfig {
-        max_retries: 0,
-        ..config(&emu.url())
-    });
+    let emu = all_garbage(10).await;
+    let c = client_with_retries(&emu.url(), 0);
 
     let truncated = list(&c, 10).await.unwrap_err();
     match &truncated {
@@ -74,18 +70,8 @@ async fn each_kind_of_garbage_is_a_typed_error() {
 
 #[tokio::test]
 async fn an_html_502_is_retried_and_then_reported() {
-    let emu = emulator(
-        10,
-        Faults {
-            malformed_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
-    let c = client(ClientConfig {
-        max_retries: 4,
-        ..config(&emu.url())
-    });
+    let emu = all_garbage(10).await;
+    let c = client_with_retries(&emu.url(), 4);
     // First answer: truncated 200, not retried.
     let _ = list(&c, 10).await.unwrap_err();
     // Second: HTML 502, retried; its retry gets invalid JSON (200), which ends the attempts.
@@ -106,15 +92,7 @@ async fn an_html_502_is_retried_and_then_reported() {
 /// paper over (a 200 is an answer, not a failure), so the whole read fails, whichever page it hit.
 #[tokio::test]
 async fn occasional_garbage_that_no_retry_fixes_fails_the_whole_read() {
-    let emu = emulator(
-        200,
-        Faults {
-            malformed_rate: 0.2,
-            seed: 5,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(200, seeded(5, |f| f.malformed_rate = 0.2)).await;
     let c = client(config(&emu.url()));
     match list(&c, 10).await {
         Err(ClientError::Malformed {
@@ -137,18 +115,8 @@ async fn occasional_garbage_that_no_retry_fixes_fails_the_whole_read() {
 /// next 21, and the second kind is an HTML 502, so the read retries it and returns everything.
 #[tokio::test]
 async fn occasional_garbage_that_a_retry_fixes_still_reads_everything() {
-    let emu = emulator(
-        200,
-        Faults {
-            malformed_rate: 1.0,
-            ..Faults::default()
-        },
-    )
-    .await;
-    let once = client(ClientConfig {
-        max_retries: 0,
-        ..config(&emu.url())
-    });
+    let emu = all_garbage(200).await;
+    let once = client_with_retries(&emu.url(), 0);
     assert!(matches!(
         list(&once, 100).await,
         Err(ClientError::Malformed {
@@ -156,11 +124,7 @@ async fn occasional_garbage_that_a_retry_fixes_still_reads_everything() {
             ..
         })
     ));
-    emu.set_faults(Faults {
-        malformed_rate: 0.2,
-        seed: 130,
-        ..Faults::default()
-    });
+    emu.set_faults(seeded(130, |f| f.malformed_rate = 0.2));
     let tasks = list(&client(config(&emu.url())), 10).await.unwrap();
     assert_eq!(tasks.len(), 200);
     // The spent request, 20 pages and the one retry of the 502.

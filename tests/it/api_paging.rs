@@ -4,7 +4,7 @@ use crate::common::api_support as support;
 
 use std::collections::HashSet;
 
-use support::{client, config, emulator, ids, list};
+use support::{client, config, emulator, ids, list, list_matching};
 use terraform_provider_dbs::emulator::Faults;
 
 /// The API order of `count` generated tasks, read from a well-behaved emulator page by page.
@@ -96,7 +96,6 @@ async fn empty_result() {
 #[tokio::test]
 async fn filters_reach_the_server() {
     use terraform_provider_dbs::alibaba::RestoreTaskQuery;
-    use tokio_util::sync::CancellationToken;
 
     let emu = emulator(60, Faults::default()).await;
     let c = client(config(&emu.url()));
@@ -107,10 +106,7 @@ async fn filters_reach_the_server() {
         page_size: 3,
         ..RestoreTaskQuery::default()
     };
-    let got = c
-        .list_restore_tasks(&query, &CancellationToken::new())
-        .await
-        .unwrap();
+    let got = list_matching(&c, &query).await.unwrap();
     assert_eq!(ids(&got), wanted);
 
     let plan = all[0].backup_plan_id.clone().unwrap();
@@ -119,10 +115,7 @@ async fn filters_reach_the_server() {
         page_size: 5,
         ..RestoreTaskQuery::default()
     };
-    let got = c
-        .list_restore_tasks(&query, &CancellationToken::new())
-        .await
-        .unwrap();
+    let got = list_matching(&c, &query).await.unwrap();
     let expected: Vec<_> = all
         .iter()
         .filter(|t| t.backup_plan_id.as_deref() == Some(&plan))

@@ -3,28 +3,21 @@
 //! (asserted on the emulator's request count).
 
 use crate::common::api_support as support;
-use crate::common::emulator_requests::faults;
+use crate::common::emulator_requests::{faults, seeded};
 
 use std::time::Duration;
 
-use support::{client, config, emulator, list};
+use support::{
+    client, client_with_retries, config, config_with_credentials, emulator, list, list_matching,
+};
 use terraform_provider_dbs::alibaba::{
-    Backoff, ClientConfig, ClientError, Credentials, DbsClient, RestoreTaskQuery, TransportKind,
+    Backoff, ClientConfig, ClientError, DbsClient, RestoreTaskQuery, TransportKind,
 };
 use terraform_provider_dbs::emulator::{Emulator, EmulatorConfig, Faults, TaskSource};
-use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn server_errors_at_random_recover() {
-    let emu = emulator(
-        500,
-        Faults {
-            server_error_rate: 0.4,
-            seed: 3,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(500, seeded(3, |f| f.server_error_rate = 0.4)).await;
     let c = client(config(&emu.url()));
     assert_eq!(list(&c, 20).await.unwrap().len(), 500);
     assert!(emu.request_count() > 25, "errors happened and were retried");
@@ -58,10 +51,7 @@ async fn a_burst_of_5xx_recovers_once_the_server_does() {
 #[tokio::test]
 async fn retries_are_bounded_and_the_final_error_says_so() {
     let emu = emulator(10, faults(|f| f.throttle_rate = 1.0)).await;
-    let c = client(ClientConfig {
-        max_retries: 3,
-        ..config(&emu.url())
-    });
+    let c = client_with_retries(&emu.url(), 3);
     let err = list(&c, 10).await.unwrap_err();
     assert_eq!(emu.request_count(), 4, "1 attempt + 3 retries");
     match &err {
@@ -84,23 +74,12 @@ async fn retries_are_bounded_and_the_final_error_says_so() {
 
 #[tokio::test]
 async fn connection_resets_are_retried() {
-    let emu = emulator(
-        300,
-        Faults {
-            reset_rate: 0.3,
-            seed: 11,
-            ..Faults::default()
-        },
-    )
-    .await;
+    let emu = emulator(300, seeded(11, |f| f.reset_rate = 0.3)).await;
     let c = client(config(&emu.url()));
     assert_eq!(list(&c, 30).await.unwrap().len(), 300);
     emu.set_faults(faults(|f| f.reset_rate = 1.0));
     let before = emu.request_count();
-    let c = client(ClientConfig {
-        max_retries: 2,
-        ..config(&emu.url())
-    });
+    let c = client_with_retries(&emu.url(), 2);
     match list(&c, 30).await.unwrap_err() {
         ClientError::Transport { kind, attempts, .. } => {
             assert_eq!(kind, TransportKind::Reset);
@@ -142,10 +121,7 @@ async fn not_retried(
         max_retries: 5,
         ..client_config
     });
-    let err = c
-        .list_restore_tasks(&query, &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = list_matching(&c, &query).await.unwrap_err();
     assert_eq!(emu.request_count() - before, 1, "not retried: {err}");
     assert!(!err.retryable());
     err
@@ -168,22 +144,14 @@ async fn auth_signature_and_parameter_errors_are_not_retried() {
     let url = emu.url();
     let query = RestoreTaskQuery::default();
 
-    let mut wrong_secret = config(&url);
-    wrong_secret.credentials = Credentials {
-        access_key_secret: "not-the-secret".into(),
-        ..support::emulator_credentials()
-    }
-    .into();
+    let wrong_secret = config_with_credentials(&url, |c| {
+        c.access_key_secret = "not-the-secret".into();
+    });
     let err = not_retried(&emu, wrong_secret, query.clone()).await;
     assert_eq!(api_code(&err), "SignatureDoesNotMatch");
     assert!(!err.to_string().contains("not-the-secret"));
 
-    let mut unknown_key = config(&url);
-    unknown_key.credentials = Credentials {
-        access_key_id: "nobody".into(),
-        ..support::emulator_credentials()
-    }
-    .into();
+    let unknown_key = config_with_credentials(&url, |c| c.access_key_id = "nobody".into());
     let err = not_retried(&emu, unknown_key, query.clone()).await;
     assert!(api_code(&err).starts_with("InvalidAccessKeyId"), "{err}");
 
@@ -206,14 +174,9 @@ async fn security_token_is_sent_and_checked() {
     })
     .await
     .unwrap();
-    let with_token = ClientConfig {
-        credentials: Credentials {
-            security_token: Some("sts-token".into()),
-            ..support::emulator_credentials()
-        }
-        .into(),
-        ..config(&emu.url())
-    };
+    let with_token = config_with_credentials(&emu.url(), |c| {
+        c.security_token = Some("sts-token".into());
+    });
     assert_eq!(list(&client(with_token), 10).await.unwrap().len(), 5);
 
     let err = not_retried(&emu, config(&emu.url()), RestoreTaskQuery::default()).await;

@@ -24,6 +24,30 @@ fn gateway_error(reply: &emulator_requests::Reply, status: u16, code: &str) -> s
     body
 }
 
+/// Sets the parameter `name` of already signed `pairs` to `value`.
+fn set(pairs: &mut [(String, String)], name: &str, value: &str) {
+    for (k, v) in pairs.iter_mut() {
+        if k == name {
+            *v = value.into();
+        }
+    }
+}
+
+/// Sends `pairs` by `method` to a fresh emulator of `tasks` generated tasks, asserts that the
+/// gateway refuses them with `status` and `code`, and returns the reply.
+async fn refused_by_a_fresh_emulator(
+    tasks: usize,
+    method: &str,
+    pairs: &[(String, String)],
+    (status, code): (u16, &str),
+) -> emulator_requests::Reply {
+    let emulator = generated(tasks).await;
+    let reply = send_pairs(&emulator.url(), method, pairs).await;
+    gateway_error(&reply, status, code);
+    emulator.shutdown().await;
+    reply
+}
+
 #[tokio::test]
 async fn a_signed_get_gets_a_page() {
     let emulator = generated(5).await;
@@ -58,42 +82,29 @@ async fn a_signed_post_form_gets_a_page() {
 
 #[tokio::test]
 async fn a_get_signature_does_not_pass_as_post() {
-    let emulator = generated(1).await;
     let pairs = Call::new().signed(); // signed for GET
-    let reply = send_pairs(&emulator, "POST", &pairs, None).await;
-    gateway_error(&reply, 400, "SignatureDoesNotMatch");
-    emulator.shutdown().await;
+    refused_by_a_fresh_emulator(1, "POST", &pairs, (400, "SignatureDoesNotMatch")).await;
 }
 
 #[tokio::test]
 async fn wrong_secret_is_refused_without_echoing_the_signature() {
-    let emulator = generated(1).await;
     let call = Call {
         secret: "not-the-secret".into(),
         ..Call::new()
     };
     let pairs = call.signed();
     let signature = &pairs.last().expect("signature").1;
-    let reply = send_pairs(&emulator, "GET", &pairs, None).await;
-    gateway_error(&reply, 400, "SignatureDoesNotMatch");
+    let reply = refused_by_a_fresh_emulator(1, "GET", &pairs, (400, "SignatureDoesNotMatch")).await;
     assert!(!reply.text.contains(signature.as_str()));
     assert!(!reply.text.contains("GET&%2F&"), "no string-to-sign");
     assert!(!reply.text.contains("emulator-secret"));
-    emulator.shutdown().await;
 }
 
 #[tokio::test]
 async fn tampered_parameters_break_the_signature() {
-    let emulator = generated(3).await;
     let mut pairs = Call::new().param("PageSize", 1).signed();
-    for (k, v) in &mut pairs {
-        if k == "PageSize" {
-            *v = "2".into();
-        }
-    }
-    let reply = send_pairs(&emulator, "GET", &pairs, None).await;
-    gateway_error(&reply, 400, "SignatureDoesNotMatch");
-    emulator.shutdown().await;
+    set(&mut pairs, "PageSize", "2");
+    refused_by_a_fresh_emulator(3, "GET", &pairs, (400, "SignatureDoesNotMatch")).await;
 }
 
 #[tokio::test]
@@ -113,22 +124,15 @@ async fn stale_and_future_timestamps_are_refused() {
 
 #[tokio::test]
 async fn a_malformed_timestamp_is_refused() {
-    let emulator = generated(1).await;
     let mut pairs: Vec<(String, String)> = Call::new().signed();
     pairs.pop();
-    for (k, v) in &mut pairs {
-        if k == "Timestamp" {
-            *v = "last tuesday".into();
-        }
-    }
+    set(&mut pairs, "Timestamp", "last tuesday");
     let pairs = terraform_provider_dbs::alibaba::signing::signed_parameters(
         "GET",
         pairs,
         "emulator-secret",
     );
-    let reply = send_pairs(&emulator, "GET", &pairs, None).await;
-    gateway_error(&reply, 400, "InvalidTimeStamp.Format");
-    emulator.shutdown().await;
+    refused_by_a_fresh_emulator(1, "GET", &pairs, (400, "InvalidTimeStamp.Format")).await;
 }
 
 #[tokio::test]
@@ -145,17 +149,12 @@ async fn a_reused_nonce_is_refused() {
 
 #[tokio::test]
 async fn an_unknown_access_key_is_refused() {
-    let emulator = generated(1).await;
     let call = Call {
         access_key_id: "LTAI-someone-else".into(),
         ..Call::new()
     };
-    gateway_error(
-        &call.send(&emulator).await,
-        404,
-        "InvalidAccessKeyId.NotFound",
-    );
-    emulator.shutdown().await;
+    let refusal = (404, "InvalidAccessKeyId.NotFound");
+    refused_by_a_fresh_emulator(1, call.method, &call.signed(), refusal).await;
 }
 
 #[tokio::test]
@@ -209,7 +208,7 @@ async fn other_actions_versions_and_paths_are_refused() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
 
-    let reply = send_pairs(&emulator, "GET", &[], None).await;
+    let reply = send_pairs(&emulator.url(), "GET", &[]).await;
     let body = gateway_error(&reply, 400, "MissingParameter");
     assert!(body["Message"].as_str().unwrap().contains("Action"));
     emulator.shutdown().await;
@@ -226,7 +225,7 @@ async fn every_request_is_counted() {
     }
     .send(&emulator)
     .await;
-    send_pairs(&emulator, "GET", &[], None).await;
+    send_pairs(&emulator.url(), "GET", &[]).await;
     assert_eq!(emulator.request_count(), 3);
     emulator.shutdown().await;
 }

@@ -157,22 +157,19 @@ async fn fault_flags_reach_the_server() {
     exits_cleanly(child, "TERM").await;
 }
 
+/// Runs the emulator binary with `args` and asserts that it refuses them: exit `code`, `mention`
+/// on stderr. Its output.
+async fn refused(args: &[&str], code: i32, mention: &str) -> std::process::Output {
+    let output = Command::new(BIN).args(args).output().await.expect("runs");
+    assert_eq!(output.status.code(), Some(code));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(mention));
+    output
+}
+
 #[tokio::test]
 async fn refuses_bad_command_lines() {
-    let output = Command::new(BIN)
-        .args(["--throttle-rate", "2"])
-        .output()
-        .await
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--throttle-rate"));
-
-    let output = Command::new(BIN)
-        .args(["--fixture", "/nonexistent/tasks.json"])
-        .output()
-        .await
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/tasks.json"));
+    refused(&["--throttle-rate", "2"], 2, "--throttle-rate").await;
+    let fixture = "/nonexistent/tasks.json";
+    let output = refused(&["--fixture", fixture], 1, fixture).await;
     assert!(output.stdout.is_empty(), "no URL line when it cannot serve");
 }

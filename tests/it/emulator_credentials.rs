@@ -91,7 +91,7 @@ async fn sts_v1(
     pairs.push(("Action".into(), action.into()));
     pairs.extend(params.iter().map(|(k, v)| ((*k).into(), (*v).into())));
     let signed = signing::signed_parameters("GET", pairs, secret);
-    send_pairs(emulator, "GET", &signed, None).await
+    send_pairs(&emulator.url(), "GET", &signed).await
 }
 
 const BASE: (&str, &str, Option<&str>) = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, None);
@@ -394,10 +394,9 @@ fn oidc(token: &'static str, provider: &'static str) -> Vec<(String, String)> {
 async fn assume_role_with_oidc_needs_no_signature_but_the_token() {
     let emulator = emulator(|_| {}).await;
     let reply = send_pairs(
-        &emulator,
+        &emulator.url(),
         "POST",
         &oidc(DEFAULT_OIDC_TOKEN, DEFAULT_OIDC_PROVIDER_ARN),
-        None,
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
@@ -408,18 +407,16 @@ async fn assume_role_with_oidc_needs_no_signature_but_the_token() {
     assert_eq!(page.status, 200, "{}", page.text);
 
     let reply = send_pairs(
-        &emulator,
+        &emulator.url(),
         "GET",
         &oidc("eyJhbGciOi.forged.token", DEFAULT_OIDC_PROVIDER_ARN),
-        None,
     )
     .await;
     refused(&reply, 401, "AuthenticationFail.OIDCToken.Invalid");
     let reply = send_pairs(
-        &emulator,
+        &emulator.url(),
         "GET",
         &oidc(DEFAULT_OIDC_TOKEN, "acs:ram::1:oidc-provider/other"),
-        None,
     )
     .await;
     refused(&reply, 401, "AuthenticationFail.NoPermission");

@@ -5,7 +5,7 @@ use crate::common::emulator_requests;
 
 use std::collections::HashSet;
 
-use emulator_requests::{faults, generated, sample, start, Call};
+use emulator_requests::{faults, generated, get, sample, start, Call};
 use terraform_provider_dbs::emulator::{EmulatorConfig, TaskSource};
 
 /// Asserts the DBS business-error shape.
@@ -54,11 +54,7 @@ async fn walk(
     let mut all = Vec::new();
     let mut page = first;
     loop {
-        let reply = Call::new()
-            .param("PageNum", page)
-            .param("PageSize", size)
-            .send(emulator)
-            .await;
+        let reply = get(emulator, &[("PageNum", &page), ("PageSize", &size)]).await;
         assert_eq!(reply.json()["PageNum"], page, "the page is echoed");
         let ids = reply.ids();
         if ids.is_empty() {
@@ -76,11 +72,7 @@ async fn zero_based_pages_cover_everything_once() {
     let ids = walk(&emulator, 0, 10).await;
     assert_eq!(ids.len(), 95);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 95);
-    let last = Call::new()
-        .param("PageNum", 9)
-        .param("PageSize", 10)
-        .send(&emulator)
-        .await;
+    let last = get(&emulator, &[("PageNum", &9), ("PageSize", &10)]).await;
     assert_eq!(last.ids().len(), 5);
     assert_eq!(last.json()["TotalPages"], 10);
     assert_eq!(last.json()["TotalElements"], 95);
@@ -100,22 +92,14 @@ async fn one_based_pages_cover_everything_once_and_echo_the_base() {
     assert_eq!(walk(&one, 1, 10).await, expected, "same order, same tasks");
 
     // PageNum 0 is the first page on a 1-based server, and the echo says 1.
-    let reply = Call::new()
-        .param("PageNum", 0)
-        .param("PageSize", 10)
-        .send(&one)
-        .await;
+    let reply = get(&one, &[("PageNum", &0), ("PageSize", &10)]).await;
     assert_eq!(reply.json()["PageNum"], 1);
     assert_eq!(reply.ids(), expected[..10]);
     // No PageNum at all: the first page, echoed as 1 (0 on the documented base).
     assert_eq!(Call::new().send(&one).await.json()["PageNum"], 1);
     assert_eq!(Call::new().send(&zero).await.json()["PageNum"], 0);
     // On a 0-based server, PageNum 1 is the second page.
-    let reply = Call::new()
-        .param("PageNum", 1)
-        .param("PageSize", 10)
-        .send(&zero)
-        .await;
+    let reply = get(&zero, &[("PageNum", &1), ("PageSize", &10)]).await;
     assert_eq!(reply.ids(), expected[10..20]);
     zero.shutdown().await;
     one.shutdown().await;
@@ -134,17 +118,10 @@ async fn past_the_last_page_is_empty_not_an_error() {
 #[tokio::test]
 async fn filters_by_plan_ids_and_time() {
     let emulator = sample().await;
-    let all = Call::new()
-        .param("PageSize", 100)
-        .send(&emulator)
-        .await
-        .json();
+    let all = get(&emulator, &[("PageSize", &100)]).await.json();
     assert_eq!(all["TotalElements"], 12);
 
-    let reply = Call::new()
-        .param("BackupPlanId", "dbs1hvb0wq7r3")
-        .send(&emulator)
-        .await;
+    let reply = get(&emulator, &[("BackupPlanId", &"dbs1hvb0wq7r3")]).await;
     assert_eq!(
         reply.ids(),
         [
@@ -156,10 +133,11 @@ async fn filters_by_plan_ids_and_time() {
     );
     assert_eq!(reply.json()["TotalElements"], 4);
 
-    let reply = Call::new()
-        .param("RestoreTaskId", "r4d7f0g3h6j9k,r7ak3m9x2qw1e, nope")
-        .send(&emulator)
-        .await;
+    let reply = get(
+        &emulator,
+        &[("RestoreTaskId", &"r4d7f0g3h6j9k,r7ak3m9x2qw1e, nope")],
+    )
+    .await;
     assert_eq!(
         reply.ids(),
         ["r7ak3m9x2qw1e", "r4d7f0g3h6j9k"],
@@ -167,11 +145,14 @@ async fn filters_by_plan_ids_and_time() {
     );
 
     // Inclusive range on RestoreTaskCreateTime, whether the fixture holds numbers or strings.
-    let reply = Call::new()
-        .param("StartTimestamp", 1717466400000u64)
-        .param("EndTimestamp", 1718070120000u64)
-        .send(&emulator)
-        .await;
+    let reply = get(
+        &emulator,
+        &[
+            ("StartTimestamp", &1717466400000u64),
+            ("EndTimestamp", &1718070120000u64),
+        ],
+    )
+    .await;
     assert_eq!(
         reply.ids(),
         [
@@ -184,10 +165,7 @@ async fn filters_by_plan_ids_and_time() {
         ]
     );
 
-    let reply = Call::new()
-        .param("StartTimestamp", "soon")
-        .send(&emulator)
-        .await;
+    let reply = get(&emulator, &[("StartTimestamp", &"soon")]).await;
     business_error(&reply, 400, "StartTimestamp");
     emulator.shutdown().await;
 }
@@ -195,11 +173,14 @@ async fn filters_by_plan_ids_and_time() {
 #[tokio::test]
 async fn plan_and_task_ids_together_are_a_business_error_on_http_200() {
     let emulator = sample().await;
-    let reply = Call::new()
-        .param("BackupPlanId", "dbs1hvb0wq7r3")
-        .param("RestoreTaskId", "r5p8s2t6v0x3z")
-        .send(&emulator)
-        .await;
+    let reply = get(
+        &emulator,
+        &[
+            ("BackupPlanId", &"dbs1hvb0wq7r3"),
+            ("RestoreTaskId", &"r5p8s2t6v0x3z"),
+        ],
+    )
+    .await;
     business_error(&reply, 200, "BackupPlanId");
     emulator.shutdown().await;
 }
@@ -207,10 +188,11 @@ async fn plan_and_task_ids_together_are_a_business_error_on_http_200() {
 #[tokio::test]
 async fn fixture_values_are_served_as_written() {
     let emulator = sample().await;
-    let reply = Call::new()
-        .param("RestoreTaskId", "r2c9d1f0h6j4k,r8u1i4o7p0a3s")
-        .send(&emulator)
-        .await;
+    let reply = get(
+        &emulator,
+        &[("RestoreTaskId", &"r2c9d1f0h6j4k,r8u1i4o7p0a3s")],
+    )
+    .await;
     let body = reply.json();
     let tasks = body["Items"]["RestoreTaskDetail"].as_array().unwrap();
     assert_eq!(

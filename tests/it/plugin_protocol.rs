@@ -109,223 +109,92 @@ fn summaries(diagnostics: &[wire::Diagnostic]) -> Vec<String> {
         .collect()
 }
 
+/// Calls the RPC `$rpc` with a request of `wire::$rpc` (or `wire::$module` where the two names
+/// differ) holding the fields given, the others left empty, and returns its answer.
+macro_rules! answer_of {
+    ($provider:ident, $rpc:ident, { $($field:ident : $value:expr),* $(,)? }) => {
+        answer_of!($provider, $rpc: $rpc, { $($field: $value),* })
+    };
+    ($provider:ident, $rpc:ident : $module:ident, { $($field:ident : $value:expr),* $(,)? }) => {{
+        #[allow(clippy::needless_update)] // some requests have no field besides these
+        let request = wire::$module::Request { $($field: $value,)* ..Default::default() };
+        $provider.$rpc(request).await.unwrap().into_inner()
+    }};
+}
+
+/// [`answer_of`] for a unary RPC: the RPC's name with the diagnostics of its answer.
+macro_rules! diagnostics_of {
+    ($provider:ident, $rpc:ident $(: $module:ident)?, $fields:tt) => {
+        (stringify!($rpc), answer_of!($provider, $rpc $(: $module)?, $fields).diagnostics)
+    };
+}
+
+/// Asserts that each RPC answered with exactly the one error `expected`.
+fn assert_each_answered(answers: &[(&str, Vec<wire::Diagnostic>)], expected: &str) {
+    for (rpc, diagnostics) in answers {
+        assert_eq!(summaries(diagnostics), [expected], "{rpc}");
+    }
+}
+
 /// Every RPC beyond the data-source ones, as a client would call it for a
 /// type this provider does not have.
 async fn check_every_other_rpc_answers(provider: &mut ProviderClient<tonic::transport::Channel>) {
-    let identity = provider
-        .get_resource_identity_schemas(wire::get_resource_identity_schemas::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let identity = answer_of!(provider, get_resource_identity_schemas, {});
     assert!(identity.identity_schemas.is_empty() && identity.diagnostics.is_empty());
-    let functions = provider
-        .get_functions(wire::get_functions::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let functions = answer_of!(provider, get_functions, {});
     assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
-    let called = provider
-        .call_function(wire::call_function::Request {
-            name: "parse".into(),
-            arguments: vec![],
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let called = answer_of!(provider, call_function, { name: "parse".into(), arguments: vec![] });
     assert_eq!(
         called.error.unwrap().text,
         "Function \"parse\" not found: this provider has no functions."
     );
 
-    let resource = |d: Vec<wire::Diagnostic>| {
-        assert_eq!(
-            summaries(&d),
-            [
-                "Unknown resource type: Resource type \"dbs_thing\" not found: this provider \
-              has no such resource."
-            ]
-        )
-    };
     let name = || "dbs_thing".to_string();
-    resource(
-        provider
-            .validate_resource_config(wire::validate_resource_config::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    resource(
-        provider
-            .upgrade_resource_state(wire::upgrade_resource_state::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    resource(
-        provider
-            .read_resource(wire::read_resource::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    resource(
-        provider
-            .plan_resource_change(wire::plan_resource_change::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    resource(
-        provider
-            .apply_resource_change(wire::apply_resource_change::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    resource(
-        provider
-            .import_resource_state(wire::import_resource_state::Request {
-                type_name: name(),
-                id: "x".into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
+    let resources = [
+        diagnostics_of!(provider, validate_resource_config, { type_name: name() }),
+        diagnostics_of!(provider, upgrade_resource_state, { type_name: name() }),
+        diagnostics_of!(provider, read_resource, { type_name: name() }),
+        diagnostics_of!(provider, plan_resource_change, { type_name: name() }),
+        diagnostics_of!(provider, apply_resource_change, { type_name: name() }),
+        diagnostics_of!(provider, import_resource_state, { type_name: name(), id: "x".into() }),
+    ];
+    assert_each_answered(
+        &resources,
+        "Unknown resource type: Resource type \"dbs_thing\" not found: this provider has no such \
+         resource.",
     );
 
-    let not_found = |d: Vec<wire::Diagnostic>, one: &str, many: &str| {
-        assert_eq!(
-            summaries(&d),
-            [format!(
-                "Unsupported {one}: The {one} \"dbs_thing\" was not found: this provider has \
-                 no {many}."
-            )]
-        )
+    // The other kinds of thing this provider has none of, each with the answers of its RPCs.
+    let not_found = |one: &str, many: &str, answers: &[(&str, Vec<wire::Diagnostic>)]| {
+        let expected = format!(
+            "Unsupported {one}: The {one} \"dbs_thing\" was not found: this provider has no {many}."
+        );
+        assert_each_answered(answers, &expected);
     };
-    let ephemeral = |d| not_found(d, "ephemeral resource", "ephemeral resources");
-    ephemeral(
-        provider
-            .validate_ephemeral_resource_config(wire::validate_ephemeral_resource_config::Request {
-                type_name: name(),
-                config: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    ephemeral(
-        provider
-            .open_ephemeral_resource(wire::open_ephemeral_resource::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    ephemeral(
-        provider
-            .renew_ephemeral_resource(wire::renew_ephemeral_resource::Request {
-                type_name: name(),
-                private: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    ephemeral(
-        provider
-            .close_ephemeral_resource(wire::close_ephemeral_resource::Request {
-                type_name: name(),
-                private: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    let mut listed = provider
-        .list_resource(wire::list_resource::Request {
-            type_name: name(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let event = listed.message().await.unwrap().unwrap();
-    not_found(event.diagnostic, "list resource", "list resources");
-    assert!(listed.message().await.unwrap().is_none(), "one event only");
-    not_found(
-        provider
-            .validate_list_resource_config(wire::validate_list_resource_config::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-        "list resource",
-        "list resources",
-    );
+    let ephemeral = [
+        diagnostics_of!(provider, validate_ephemeral_resource_config, { type_name: name() }),
+        diagnostics_of!(provider, open_ephemeral_resource, { type_name: name() }),
+        diagnostics_of!(provider, renew_ephemeral_resource, { type_name: name() }),
+        diagnostics_of!(provider, close_ephemeral_resource, { type_name: name() }),
+    ];
+    not_found("ephemeral resource", "ephemeral resources", &ephemeral);
 
-    let store = |d| not_found(d, "state store", "state stores");
-    store(
-        provider
-            .validate_state_store_config(wire::validate_state_store::Request {
-                type_name: name(),
-                config: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    store(
-        provider
-            .configure_state_store(wire::configure_state_store::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    let mut read = provider
-        .read_state_bytes(wire::read_state_bytes::Request {
-            type_name: name(),
-            state_id: "default".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    store(read.message().await.unwrap().unwrap().diagnostics);
+    let mut listed = answer_of!(provider, list_resource, { type_name: name() });
+    let event = listed.message().await.unwrap().unwrap();
+    assert!(listed.message().await.unwrap().is_none(), "one event only");
+    let lists = [
+        ("list_resource", event.diagnostic),
+        diagnostics_of!(provider, validate_list_resource_config, { type_name: name() }),
+    ];
+    not_found("list resource", "list resources", &lists);
+
+    let validated = diagnostics_of!(provider, validate_state_store_config: validate_state_store, {
+        type_name: name()
+    });
+    let configured = diagnostics_of!(provider, configure_state_store, { type_name: name() });
+    let mut read =
+        answer_of!(provider, read_state_bytes, { type_name: name(), state_id: "default".into() });
+    let read = read.message().await.unwrap().unwrap().diagnostics;
     let chunk = wire::write_state_bytes::RequestChunk {
         meta: Some(wire::RequestChunkMeta {
             type_name: name(),
@@ -333,128 +202,44 @@ async fn check_every_other_rpc_answers(provider: &mut ProviderClient<tonic::tran
         }),
         ..Default::default()
     };
-    store(
-        provider
-            .write_state_bytes(tokio_stream::iter([chunk]))
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    store(
-        provider
-            .lock_state(wire::lock_state::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    store(
-        provider
-            .unlock_state(wire::unlock_state::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    store(
-        provider
-            .get_states(wire::get_states::Request { type_name: name() })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    store(
-        provider
-            .delete_state(wire::delete_state::Request {
-                type_name: name(),
-                state_id: "default".into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-
-    let action = |d| not_found(d, "action", "actions");
-    action(
-        provider
-            .plan_action(wire::plan_action::Request {
-                action_type: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    let mut invoked = provider
-        .invoke_action(wire::invoke_action::Request {
-            action_type: name(),
-            ..Default::default()
-        })
+    let written = provider
+        .write_state_bytes(tokio_stream::iter([chunk]))
         .await
         .unwrap()
-        .into_inner();
-    match invoked.message().await.unwrap().unwrap().r#type {
-        Some(wire::invoke_action::event::Type::Completed(done)) => action(done.diagnostics),
+        .into_inner()
+        .diagnostics;
+    let stores = [
+        validated,
+        configured,
+        ("read_state_bytes", read),
+        ("write_state_bytes", written),
+        diagnostics_of!(provider, lock_state, { type_name: name() }),
+        diagnostics_of!(provider, unlock_state, { type_name: name() }),
+        diagnostics_of!(provider, get_states, { type_name: name() }),
+        diagnostics_of!(provider, delete_state, { type_name: name(), state_id: "default".into() }),
+    ];
+    not_found("state store", "state stores", &stores);
+
+    let planned = diagnostics_of!(provider, plan_action, { action_type: name() });
+    let mut invoked = answer_of!(provider, invoke_action, { action_type: name() });
+    let invoked = match invoked.message().await.unwrap().unwrap().r#type {
+        Some(wire::invoke_action::event::Type::Completed(done)) => done.diagnostics,
         other => panic!("expected a completed event, got {other:?}"),
-    }
-    action(
-        provider
-            .validate_action_config(wire::validate_action_config::Request {
-                type_name: name(),
-                config: None,
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
+    };
+    let actions = [
+        planned,
+        ("invoke_action", invoked),
+        diagnostics_of!(provider, validate_action_config, { type_name: name() }),
+    ];
+    not_found("action", "actions", &actions);
 
-    let identity = |d| not_found(d, "resource identity", "resource identities");
-    identity(
-        provider
-            .upgrade_resource_identity(wire::upgrade_resource_identity::Request {
-                type_name: name(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .diagnostics,
-    );
-    let moved = provider
-        .move_resource_state(wire::move_resource_state::Request {
-            target_type_name: name(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        moved.diagnostics[0].summary,
-        "Moving resource state not supported"
-    );
-    let generated = provider
-        .generate_resource_config(wire::generate_resource_config::Request {
-            type_name: name(),
-            state: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        generated.diagnostics[0].summary,
-        "Config generation not supported"
-    );
+    let identities = [diagnostics_of!(provider, upgrade_resource_identity, { type_name: name() })];
+    not_found("resource identity", "resource identities", &identities);
+
+    let (_, moved) = diagnostics_of!(provider, move_resource_state, { target_type_name: name() });
+    assert_eq!(moved[0].summary, "Moving resource state not supported");
+    let (_, generated) = diagnostics_of!(provider, generate_resource_config, { type_name: name() });
+    assert_eq!(generated[0].summary, "Config generation not supported");
 }
 
 #[tokio::test]
@@ -496,11 +281,7 @@ async fn terraform_like_client_walks_every_rpc_then_shuts_down() {
         .into_inner();
     assert_eq!(metadata.data_sources[0].type_name, "dbs_restore_tasks");
 
-    let schema = provider
-        .get_provider_schema(wire::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let schema = answer_of!(provider, get_provider_schema, {});
     let provider_schema = schema
         .provider
         .as_ref()
@@ -686,24 +467,26 @@ fn without_the_cookie_it_explains_and_exits_1() {
     assert!(output.stdout.is_empty());
 }
 
+/// Starts the provider as Terraform would, but for `change`, and asserts that it exits with 1 and
+/// says `why` on stderr.
+fn started_like_terraform_exits_1(change: impl FnOnce(&mut Command) -> &mut Command, why: &str) {
+    let mut command = started_like_terraform(&crate::common::plugin::provider_binary());
+    let output = change(&mut command).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(why));
+}
+
 #[test]
 fn protocol_5_only_is_refused_clearly() {
-    let output = started_like_terraform(&crate::common::plugin::provider_binary())
-        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("speaks only version 6"));
+    started_like_terraform_exits_1(
+        |c| c.env("PLUGIN_PROTOCOL_VERSIONS", "5"),
+        "speaks only version 6",
+    );
 }
 
 #[test]
 fn missing_client_certificate_is_refused() {
-    let output = started_like_terraform(&crate::common::plugin::provider_binary())
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("PLUGIN_CLIENT_CERT"));
+    started_like_terraform_exits_1(|c| c.env_remove("PLUGIN_CLIENT_CERT"), "PLUGIN_CLIENT_CERT");
 }
 
 #[test]
@@ -782,11 +565,7 @@ async fn read_data_source_over_mtls_grpc() {
     .unwrap();
     let plugin = spawn_plugin(&[]);
     let mut provider = ProviderClient::new(plugin.terraform_channel().await);
-    let schema = provider
-        .get_provider_schema(wire::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let schema = answer_of!(provider, get_provider_schema, {});
     configure(&mut provider, &schema, &emulator.url()).await;
     let ty = restore_tasks_type(&schema);
     let response = provider
@@ -827,11 +606,7 @@ async fn stop_provider_cancels_an_in_flight_read_promptly() {
     let plugin = spawn_plugin(&[]);
     let channel = plugin.terraform_channel().await;
     let mut provider = ProviderClient::new(channel.clone());
-    let schema = provider
-        .get_provider_schema(wire::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let schema = answer_of!(provider, get_provider_schema, {});
     configure(&mut provider, &schema, &emulator.url()).await;
     let ty = restore_tasks_type(&schema);
     let mut reader = ProviderClient::new(channel.clone());

@@ -211,21 +211,31 @@ fn run(mode: Hostile, expected: Outcome) -> Row {
     row
 }
 
+/// Runs each `(mode, expected)` in turn.
+fn run_each(cases: impl IntoIterator<Item = (Hostile, Outcome)>) {
+    for (mode, expected) in cases {
+        run(mode, expected);
+    }
+}
+
 #[test]
 fn absurd_totals_stay_bounded() {
-    run(Hostile::TotalPagesHuge, Outcome::RightResult);
-    run(
-        Hostile::PageSizeOne,
-        Outcome::Error(&["Restore job list too large to read", "10000000"]),
-    );
-    run(
-        Hostile::TotalElementsHuge,
-        Outcome::Error(&["bound on jobs", "100000000000"]),
-    );
-    run(
-        Hostile::EmptyAfterFirst,
-        Outcome::Error(&["Incomplete restore job list", "came back empty"]),
-    );
+    use Outcome::{Error, RightResult};
+    run_each([
+        (Hostile::TotalPagesHuge, RightResult),
+        (
+            Hostile::PageSizeOne,
+            Error(&["Restore job list too large to read", "10000000"]),
+        ),
+        (
+            Hostile::TotalElementsHuge,
+            Error(&["bound on jobs", "100000000000"]),
+        ),
+        (
+            Hostile::EmptyAfterFirst,
+            Error(&["Incomplete restore job list", "came back empty"]),
+        ),
+    ]);
     let row = run(
         Hostile::NewJobsForever,
         Outcome::Error(&["bound on jobs", "100000"]),
@@ -235,46 +245,43 @@ fn absurd_totals_stay_bounded() {
 
 #[test]
 fn endless_and_huge_bodies_stay_bounded() {
-    run(Hostile::EndlessBody, Outcome::Error(&["past 32 MiB"]));
-    run(
-        Hostile::HugeBody,
-        Outcome::Error(&["announces a 300.0 MiB body"]),
-    );
-    run(
-        Hostile::MillionItems,
-        Outcome::Error(&["more than 200000 JSON values"]),
-    );
+    use Outcome::Error;
+    run_each([
+        (Hostile::EndlessBody, Error(&["past 32 MiB"])),
+        (Hostile::HugeBody, Error(&["announces a 300.0 MiB body"])),
+        (
+            Hostile::MillionItems,
+            Error(&["more than 200000 JSON values"]),
+        ),
+    ]);
 }
 
 #[test]
 fn wrong_shapes_on_200_are_errors_never_zero_jobs() {
-    run(
-        Hostile::ErrCodeOn200,
-        Outcome::Error(&["InternalError", "gave up after 3 attempts"]),
-    );
-    run(Hostile::CodeOn200, Outcome::Error(&["Forbidden.RAM"]));
-    run(
-        Hostile::SuccessZero,
-        Outcome::Error(&["UnsuccessfulAnswer", "`Success: 0`"]),
-    );
-    run(
-        Hostile::ItemsString,
-        Outcome::Error(&["`Items` is a string"]),
-    );
-    run(Hostile::OtherKey, Outcome::Error(&["a list under `Data`"]));
-    run(
-        Hostile::Deep,
-        Outcome::Error(&["nests more than 128 levels"]),
-    );
-    run(
-        Hostile::NumberOutOfRange,
-        Outcome::Error(&["the number of `TotalElements` is out of range"]),
-    );
-    run(Hostile::Gzip, Outcome::Error(&["`gzip`-compressed"]));
-    run(
-        Hostile::Redirect,
-        Outcome::Error(&["redirect to captive-portal.invalid", "never follows"]),
-    );
+    use Outcome::Error;
+    run_each([
+        (
+            Hostile::ErrCodeOn200,
+            Error(&["InternalError", "gave up after 3 attempts"]),
+        ),
+        (Hostile::CodeOn200, Error(&["Forbidden.RAM"])),
+        (
+            Hostile::SuccessZero,
+            Error(&["UnsuccessfulAnswer", "`Success: 0`"]),
+        ),
+        (Hostile::ItemsString, Error(&["`Items` is a string"])),
+        (Hostile::OtherKey, Error(&["a list under `Data`"])),
+        (Hostile::Deep, Error(&["nests more than 128 levels"])),
+        (
+            Hostile::NumberOutOfRange,
+            Error(&["the number of `TotalElements` is out of range"]),
+        ),
+        (Hostile::Gzip, Error(&["`gzip`-compressed"])),
+        (
+            Hostile::Redirect,
+            Error(&["redirect to captive-portal.invalid", "never follows"]),
+        ),
+    ]);
 }
 
 #[test]
@@ -284,27 +291,24 @@ fn ignored_filters_cannot_widen_the_result() {
 
 #[test]
 fn server_text_is_cut_stripped_and_masked() {
-    run(
-        Hostile::HugeMessage,
-        Outcome::Error(&["InvalidParameter", "The parameter is invalid.", "…"]),
-    );
-    run(
-        Hostile::EscapeMessage,
-        Outcome::Error(&["InvalidParameter", "red"]),
-    );
-    run(
-        Hostile::EchoSecretsJson,
-        Outcome::Error(&["IncompleteSignature", "<redacted>"]),
-    );
-    run(
-        Hostile::EchoSecretsHeader,
-        Outcome::Error(&["IncompleteSignature", "<redacted>"]),
-    );
-    run(
-        Hostile::SecretInCode,
-        Outcome::Error(&["Signature.<redacted>"]),
-    );
-    run(Hostile::SecretInRequestId, Outcome::RightResult);
+    use Outcome::{Error, RightResult};
+    run_each([
+        (
+            Hostile::HugeMessage,
+            Error(&["InvalidParameter", "The parameter is invalid.", "…"]),
+        ),
+        (Hostile::EscapeMessage, Error(&["InvalidParameter", "red"])),
+        (
+            Hostile::EchoSecretsJson,
+            Error(&["IncompleteSignature", "<redacted>"]),
+        ),
+        (
+            Hostile::EchoSecretsHeader,
+            Error(&["IncompleteSignature", "<redacted>"]),
+        ),
+        (Hostile::SecretInCode, Error(&["Signature.<redacted>"])),
+        (Hostile::SecretInRequestId, RightResult),
+    ]);
 }
 
 #[test]

@@ -42,6 +42,15 @@ fn refused(explicit: &ExplicitCredentials, o: &ResolveOptions) -> String {
     }
 }
 
+/// [`refused`], asserting that the message says each of `needles`; the message.
+fn refused_saying(explicit: &ExplicitCredentials, o: &ResolveOptions, needles: &[&str]) -> String {
+    let text = refused(explicit, o);
+    for needle in needles {
+        assert!(text.contains(needle), "no {needle:?} in: {text}");
+    }
+    text
+}
+
 fn keys_of(p: &Plan) -> (&str, &str, Option<&str>) {
     match &p.base {
         Base::Keys(c) => (
@@ -78,33 +87,27 @@ fn a_half_set_provider_block_is_an_error_naming_the_missing_half() {
         access_key: Some("attr-id".into()),
         ..none()
     };
-    let text = refused(&id_only, &o);
-    assert!(
-        text.contains("an access key id is set (setting `access_key`)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("its secret_key") && text.contains("never completed from the environment"),
-        "{text}"
+    refused_saying(
+        &id_only,
+        &o,
+        &[
+            "an access key id is set (setting `access_key`)",
+            "its secret_key",
+            "never completed from the environment",
+        ],
     );
     let secret_only = ExplicitCredentials {
         secret_key: Some("s3cr3t-value".into()),
         ..none()
     };
-    let text = refused(&secret_only, &opts(&[]));
-    assert!(
-        text.contains("its access_key") && !text.contains("s3cr3t-value"),
-        "{text}"
-    );
+    let text = refused_saying(&secret_only, &opts(&[]), &["its access_key"]);
+    assert!(!text.contains("s3cr3t-value"), "{text}");
     let token_only = ExplicitCredentials {
         security_token: Some("t0ken-value".into()),
         ..none()
     };
-    let text = refused(&token_only, &o);
-    assert!(
-        text.contains("a security token is set") && !text.contains("t0ken-value"),
-        "{text}"
-    );
+    let text = refused_saying(&token_only, &o, &["a security token is set"]);
+    assert!(!text.contains("t0ken-value"), "{text}");
 }
 
 #[test]
@@ -151,24 +154,20 @@ fn a_key_is_never_put_together_from_two_families() {
         ("ALICLOUD_ACCESS_KEY", "id"),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret"),
     ]);
-    let text = refused(&none(), &o);
-    assert!(
-        text.contains("environment variable ALICLOUD_ACCESS_KEY"),
-        "{text}"
-    );
-    assert!(text.contains("ALICLOUD_SECRET_KEY"), "{text}");
-    assert!(
-        text.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET is set, but a key is never put together"),
-        "{text}"
+    refused_saying(
+        &none(),
+        &o,
+        &[
+            "environment variable ALICLOUD_ACCESS_KEY",
+            "ALICLOUD_SECRET_KEY",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set, but a key is never put together",
+        ],
     );
     // A token without its family's keys is half a source too.
-    let text = refused(
+    let text = refused_saying(
         &none(),
         &opts(&[("ALIBABA_CLOUD_SECURITY_TOKEN", "tok-value")]),
-    );
-    assert!(
-        text.contains("a security token is set") && text.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),
-        "{text}"
+        &["a security token is set", "ALIBABA_CLOUD_ACCESS_KEY_ID"],
     );
     assert!(!text.contains("tok-value"));
 }
@@ -204,10 +203,10 @@ fn oidc_from_the_environment_needs_all_three_variables() {
         ("ALIBABA_CLOUD_ROLE_ARN", ROLE),
         ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
     ]);
-    let text = refused(&none(), &two);
-    assert!(
-        text.contains("OIDC is set") && text.contains("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
-        "{text}"
+    refused_saying(
+        &none(),
+        &two,
+        &["OIDC is set", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
     );
 }
 
@@ -325,6 +324,13 @@ fn write_cli(home: &Path, json: &str) -> PathBuf {
     path
 }
 
+/// A home directory holding the aliyun CLI config [`CLI`].
+fn home_with_cli() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    write_cli(home.path(), CLI);
+    home
+}
+
 fn write_ini(home: &Path, text: &str) -> PathBuf {
     let path = home.join(".alibabacloud").join("credentials.ini");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -392,19 +398,17 @@ fn cli_profiles_static_modes_and_which_profile() {
         // The attribute beats the variable.
         assert_eq!(keys_of(&planned(&profile("nomode"), &o)).0, "n-id", "{var}");
     }
-    let text = refused(&profile("halfsts"), &o);
-    assert!(text.contains("has no sts_token"), "{text}");
-    let text = refused(&profile("nope"), &o);
-    assert!(
-        text.contains("\"nope\" is not in") && text.contains("ak, nomode, sts"),
-        "{text}"
+    refused_saying(&profile("halfsts"), &o, &["has no sts_token"]);
+    refused_saying(
+        &profile("nope"),
+        &o,
+        &["\"nope\" is not in", "ak, nomode, sts"],
     );
 }
 
 #[test]
 fn cli_role_profiles_carry_every_setting_to_sts() {
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let o = with_home(&[("ALIBABA_CLOUD_STS_REGION", "eu-central-1")], home.path());
     let p = planned(&profile("role"), &o);
     assert_eq!(keys_of(&p), ("r-id", "r-secret", None));
@@ -458,11 +462,7 @@ fn cli_role_profiles_carry_every_setting_to_sts() {
         ]
     );
     assert!(refused(&profile("loop"), &o).contains("back to itself"));
-    let text = refused(&profile("badexp"), &o);
-    assert!(
-        text.contains("expired_seconds") && text.contains("900 to 43200"),
-        "{text}"
-    );
+    refused_saying(&profile("badexp"), &o, &["expired_seconds", "900 to 43200"]);
     // sts_endpoint beats every profile's region.
     let pinned = ExplicitCredentials {
         sts_endpoint: Some("http://127.0.0.1:9".into()),
@@ -476,8 +476,7 @@ fn cli_role_profiles_carry_every_setting_to_sts() {
 
 #[test]
 fn cli_remote_modes_and_interactive_ones() {
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let o = with_home(
         &[("DBS_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9")],
         home.path(),
@@ -504,31 +503,30 @@ fn cli_remote_modes_and_interactive_ones() {
         matches!(planned(&profile("ext"), &o).base, Base::External { ref command, .. } if command.starts_with("/usr/local/bin/get-creds"))
     );
     for mode in ["sso", "oauth"] {
-        let text = refused(&profile(mode), &o);
-        assert!(
-            text.contains("interactive browser login") && text.contains("assume_role_with_oidc"),
-            "{text}"
+        refused_saying(
+            &profile(mode),
+            &o,
+            &["interactive browser login", "assume_role_with_oidc"],
         );
     }
-    let text = refused(&profile("rsa"), &o);
-    assert!(
-        text.contains("\"RsaKeyPair\"") && text.contains("supported modes are"),
-        "{text}"
+    refused_saying(
+        &profile("rsa"),
+        &o,
+        &["\"RsaKeyPair\"", "supported modes are"],
     );
 }
 
 #[test]
 fn the_cli_profile_can_be_disabled() {
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let o = with_home(
         &[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")],
         home.path(),
     );
-    let text = refused(&none(), &o);
-    assert!(
-        text.contains("skipped: ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true"),
-        "{text}"
+    refused_saying(
+        &none(),
+        &o,
+        &["skipped: ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true"],
     );
     write_ini(
         home.path(),
@@ -539,8 +537,7 @@ fn the_cli_profile_can_be_disabled() {
 
 #[test]
 fn an_ini_credentials_file_never_breaks_a_working_cli_profile() {
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let ini = home.path().join("credentials.ini");
     std::fs::write(
         &ini,
@@ -639,27 +636,27 @@ fn files_named_explicitly_must_exist_and_parse_without_leaking() {
         ..none()
     };
     assert!(refused(&explicit, &opts(&[])).contains("/nonexistent/dbs/config.json"));
-    let text = refused(
+    refused_saying(
         &none(),
         &opts(&[("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/creds.ini")]),
+        &["/nonexistent/creds.ini"],
     );
-    assert!(text.contains("/nonexistent/creds.ini"), "{text}");
     let home = tempfile::tempdir().unwrap();
     write_cli(
         home.path(),
         r#"{"profiles":[{"name":"x","access_key_secret":"leaky-secret""#,
     );
-    let text = refused(&none(), &with_home(&[], home.path()));
-    assert!(
-        text.contains("not a valid aliyun CLI config") && !text.contains("leaky-secret"),
-        "{text}"
+    let text = refused_saying(
+        &none(),
+        &with_home(&[], home.path()),
+        &["not a valid aliyun CLI config"],
     );
+    assert!(!text.contains("leaky-secret"), "{text}");
 }
 
 #[test]
 fn the_assume_role_block_goes_on_top_of_any_base() {
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let block = AssumeRoleSettings {
         role_arn: Some(ROLE.into()),
         session_name: Some("tf".into()),
@@ -696,10 +693,10 @@ fn the_assume_role_block_goes_on_top_of_any_base() {
         assume_role: Some(AssumeRoleSettings::default()),
         ..keys_block("i", "s")
     };
-    let text = refused(&no_arn, &opts(&[]));
-    assert!(
-        text.contains("its role_arn") && text.contains("ALICLOUD_ASSUME_ROLE_ARN"),
-        "{text}"
+    refused_saying(
+        &no_arn,
+        &opts(&[]),
+        &["its role_arn", "ALICLOUD_ASSUME_ROLE_ARN"],
     );
     let arn_from_env = planned(&no_arn, &opts(&[("ALICLOUD_ASSUME_ROLE_ARN", ROLE)]));
     assert_eq!(arn_from_env.roles[0].role_arn, ROLE);
@@ -748,10 +745,10 @@ fn the_oidc_block_replaces_the_base_and_falls_back_to_its_variables() {
     assert!(
         matches!(planned(&from_env, &o).base, Base::Oidc(ref r) if matches!(r.token, OidcToken::File(_)))
     );
-    let text = refused(&from_env, &opts(&[("ALIBABA_CLOUD_ROLE_ARN", ROLE)]));
-    assert!(
-        text.contains("its oidc_provider_arn") && text.contains("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
-        "{text}"
+    refused_saying(
+        &from_env,
+        &opts(&[("ALIBABA_CLOUD_ROLE_ARN", ROLE)]),
+        &["its oidc_provider_arn", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
     );
 }
 
@@ -794,10 +791,10 @@ fn a_bad_sts_endpoint_only_matters_when_a_role_is_assumed() {
     assert_eq!(keys_of(&planned(&none(), &opts(&keys))).0, "id");
     let mut with_role = keys.to_vec();
     with_role.push(("ALICLOUD_ASSUME_ROLE_ARN", ROLE));
-    let text = refused(&none(), &opts(&with_role));
-    assert!(
-        text.contains("invalid ALICLOUD_STS_ENDPOINT") && text.contains("loopback"),
-        "{text}"
+    refused_saying(
+        &none(),
+        &opts(&with_role),
+        &["invalid ALICLOUD_STS_ENDPOINT", "loopback"],
     );
 }
 
@@ -812,8 +809,7 @@ fn plans_of_remote_sources_show_no_query_or_arguments() {
         !shown.contains("uri-s3cret") && shown.contains("127.0.0.1:9/c"),
         "{shown}"
     );
-    let home = tempfile::tempdir().unwrap();
-    write_cli(home.path(), CLI);
+    let home = home_with_cli();
     let shown = format!(
         "{:?}",
         planned(&profile("ext"), &with_home(&[], home.path()))

@@ -42,6 +42,16 @@ pub fn config(url: &str) -> ClientConfig {
     }
 }
 
+/// [`config`] for `url` with the emulator's credentials changed by `edit`.
+pub fn config_with_credentials(url: &str, edit: impl FnOnce(&mut Credentials)) -> ClientConfig {
+    let mut credentials = emulator_credentials();
+    edit(&mut credentials);
+    ClientConfig {
+        credentials: credentials.into(),
+        ..config(url)
+    }
+}
+
 /// A client with millisecond backoff, so retry-heavy tests stay fast.
 pub fn client(config: ClientConfig) -> DbsClient {
     DbsClient::new(config)
@@ -52,14 +62,30 @@ pub fn client(config: ClientConfig) -> DbsClient {
         })
 }
 
+/// [`client`] for `url` that retries at most `max_retries` times.
+pub fn client_with_retries(url: &str, max_retries: u32) -> DbsClient {
+    client(ClientConfig {
+        max_retries,
+        ..config(url)
+    })
+}
+
 /// Lists everything with the given page size.
 pub async fn list(client: &DbsClient, page_size: u32) -> Result<Vec<RestoreTask>, ClientError> {
     let query = RestoreTaskQuery {
         page_size,
         ..RestoreTaskQuery::default()
     };
+    list_matching(client, &query).await
+}
+
+/// Lists everything `query` selects, never cancelled.
+pub async fn list_matching(
+    client: &DbsClient,
+    query: &RestoreTaskQuery,
+) -> Result<Vec<RestoreTask>, ClientError> {
     client
-        .list_restore_tasks(&query, &CancellationToken::new())
+        .list_restore_tasks(query, &CancellationToken::new())
         .await
 }
 

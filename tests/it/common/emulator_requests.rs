@@ -39,10 +39,19 @@ pub async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config).await.expect("emulator starts")
 }
 
+/// The default faults, changed by `edit`.
 pub fn faults(edit: impl FnOnce(&mut Faults)) -> Faults {
     let mut f = Faults::default();
     edit(&mut f);
     f
+}
+
+/// [`faults`] whose random draws come from `seed`.
+pub fn seeded(seed: u64, edit: impl FnOnce(&mut Faults)) -> Faults {
+    faults(|f| {
+        f.seed = seed;
+        edit(f);
+    })
 }
 
 /// One request, described by its parts so a test can get any of them wrong.
@@ -100,7 +109,7 @@ impl Call {
 
     /// Sends to any base URL (e.g. an emulator running as a separate process).
     pub async fn send_to(&self, url: &str) -> Reply {
-        send_pairs_to(url, self.method, &self.signed(), None).await
+        send_pairs(url, self.method, &self.signed()).await
     }
 }
 
@@ -108,6 +117,14 @@ impl Default for Call {
     fn default() -> Self {
         Call::new()
     }
+}
+
+/// A correct GET for the default credentials with `params` added, sent to `emulator`.
+pub async fn get(emulator: &Emulator, params: &[(&str, &dyn std::fmt::Display)]) -> Reply {
+    let call = params
+        .iter()
+        .fold(Call::new(), |call, (name, value)| call.param(name, value));
+    call.send(emulator).await
 }
 
 pub fn fresh_nonce() -> String {
@@ -173,31 +190,10 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Sends `pairs` as a query string (GET) or form body (POST) and reads the whole answer.
-pub async fn send_pairs(
-    emulator: &Emulator,
-    method: &str,
-    pairs: &[(String, String)],
-    client: Option<&reqwest::Client>,
-) -> Reply {
-    send_pairs_to(&emulator.url(), method, pairs, client).await
-}
-
-/// [`send_pairs`] to a base URL.
-pub async fn send_pairs_to(
-    url: &str,
-    method: &str,
-    pairs: &[(String, String)],
-    client: Option<&reqwest::Client>,
-) -> Reply {
-    let fallback;
-    let client = match client {
-        Some(c) => c,
-        None => {
-            fallback = self::client();
-            &fallback
-        }
-    };
+/// Sends `pairs` to the base URL `url` as a query string (GET) or form body (POST) and reads the
+/// whole answer.
+pub async fn send_pairs(url: &str, method: &str, pairs: &[(String, String)]) -> Reply {
+    let client = client();
     let encoded = signing::encode_pairs(pairs);
     let request = if method == "POST" {
         client
