@@ -152,9 +152,7 @@ impl<P: Provider> ProviderService<P> {
             )
         })
     }
-}
 
-impl<P: Provider> ProviderService<P> {
     /// Records the named request fields of `rpc` as protocol data files,
     /// then decodes them in order against the registered type.
     fn receive<R: ?Sized, const N: usize>(
@@ -210,6 +208,8 @@ type Registry<T> = (
     HashMap<String, Registered<T>>,
 );
 
+/// Schemas for GetProviderSchema, and what every later call needs, of each
+/// data source or resource that `describe` names.
 fn register<T: ?Sized>(
     implementations: Vec<Arc<T>>,
     describe: impl Fn(&T) -> (&'static str, Schema),
