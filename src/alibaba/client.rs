@@ -409,16 +409,8 @@ mod tests {
 
     #[test]
     fn error_display_names_code_message_request_id_and_attempts() {
-        let e = ClientError::Api(ApiError {
-            code: "Throttling.User".into(),
-            message: "slow down".into(),
-            request_id: Some("R-1".into()),
-            host_id: None,
-            http_status: 400,
-            attempts: 1,
-            retry_after: None,
-        })
-        .with_attempts(6);
+        let answer = ApiError::new("Throttling.User", "slow down", Some("R-1".into()), 400);
+        let e = ClientError::Api(answer).with_attempts(6);
         let text = e.to_string();
         for part in [
             "Throttling.User",

@@ -117,17 +117,32 @@ impl ApiError {
         self.kind() == ApiErrorKind::Throttling
     }
 
-    /// A `429 Too Many Requests` whose body is no error object (empty, HTML, text).
-    pub fn too_many_requests(request_id: Option<String>) -> ApiError {
+    /// An answer as first received: not retried yet, no `Retry-After`, no `HostId`.
+    pub fn new(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        request_id: Option<String>,
+        http_status: u16,
+    ) -> ApiError {
         ApiError {
-            code: "Throttling".to_owned(),
-            message: "HTTP 429 Too Many Requests, without an error body".to_owned(),
+            code: code.into(),
+            message: message.into(),
             request_id,
             host_id: None,
-            http_status: 429,
+            http_status,
             attempts: 1,
             retry_after: None,
         }
+    }
+
+    /// A `429 Too Many Requests` whose body is no error object (empty, HTML, text).
+    pub fn too_many_requests(request_id: Option<String>) -> ApiError {
+        ApiError::new(
+            "Throttling",
+            "HTTP 429 Too Many Requests, without an error body",
+            request_id,
+            429,
+        )
     }
 
     /// Reads an error answer out of a response, in either shape. Returns `None` when the body is a
@@ -190,14 +205,14 @@ impl ApiError {
             (None, first.1.or(second.1))
         };
         Some(ApiError {
-            code: code.unwrap_or_else(|| "Unknown".to_owned()),
-            // The gateway may quote its string-to-sign, tokens included.
-            message: super::signing::redact_server_text(&message.unwrap_or_default()),
-            request_id,
             host_id,
-            http_status,
-            attempts: 1,
-            retry_after: None,
+            ..ApiError::new(
+                code.unwrap_or_else(|| "Unknown".to_owned()),
+                // The gateway may quote its string-to-sign, tokens included.
+                super::signing::redact_server_text(&message.unwrap_or_default()),
+                request_id,
+                http_status,
+            )
         })
     }
 }
@@ -265,15 +280,7 @@ mod tests {
     use super::*;
 
     fn api(code: &str, status: u16) -> ApiError {
-        ApiError {
-            code: code.to_owned(),
-            message: String::new(),
-            request_id: None,
-            host_id: None,
-            http_status: status,
-            attempts: 1,
-            retry_after: None,
-        }
+        ApiError::new(code, "", None, status)
     }
 
     #[test]

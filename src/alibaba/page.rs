@@ -238,7 +238,11 @@ pub(crate) mod conformance {
         let shape = &L::SHAPE;
         let (list, item, id) = (shape.items.list, shape.items.item, shape.id_field);
         let total = shape.fields.total_elements;
-        let renamed = format!("{item}List");
+        // The item key as the API spells it in other actions (`RestoreTask` for
+        // `RestoreTaskDetail`).
+        let renamed = item
+            .strip_suffix("Detail")
+            .map_or_else(|| format!("{item}List"), str::to_owned);
         for (body, needle) in [
             (
                 format!(r#"{{"{list}":"none"}}"#),

@@ -185,8 +185,8 @@ impl DbsClient {
         params.push(("Action".to_owned(), call.action.clone()));
         params.extend(call.params.iter().cloned());
         let form = sign_form(params, &call.version, Some(&config.region), &credentials);
-        // What must never come back in anything we show, whatever the server quotes.
         let body = form.body();
+        // What must never come back in anything we show, whatever the server quotes.
         let secrets = form.secrets;
 
         let started = Instant::now();

@@ -53,13 +53,18 @@ pub(crate) fn sign_form(
 mod tests {
     use super::*;
 
-    #[test]
-    fn signs_with_fresh_common_parameters_and_hides_what_it_sent() {
-        let credentials = Credentials {
+    /// Temporary credentials: keys with a token.
+    fn temporary() -> Credentials {
+        Credentials {
             access_key_id: "id".into(),
             access_key_secret: "the-secret-key".into(),
             security_token: Some("the-sts-token".into()),
-        };
+        }
+    }
+
+    #[test]
+    fn signs_with_fresh_common_parameters_and_hides_what_it_sent() {
+        let credentials = temporary();
         let action = || vec![("Action".to_owned(), "DescribeX".to_owned())];
         let a = sign_form(action(), "2019-03-06", Some("cn-hangzhou"), &credentials);
         let b = sign_form(action(), "2019-03-06", Some("cn-hangzhou"), &credentials);

@@ -31,11 +31,9 @@ pub(crate) fn client_error_diagnostic(error: &ClientError, read: &ReadAdvice) ->
                  so fewer data sources read at once, raise `max_retries`, or try again later."
                         .into()
                 }
-                ApiErrorKind::Permission => format!(
-                    "The credentials lack permission for dbs:{}; grant it in the RAM policy of \
-                     the user or role.",
-                    read.action
-                ),
+                ApiErrorKind::Permission => {
+                    format!("The credentials lack permission for dbs:{}.", read.action)
+                }
                 _ => "See the Alibaba Cloud DBS error code reference for this code.".into(),
             };
             (format!("DBS API error {code}"), advice)
@@ -129,11 +127,12 @@ mod tests {
 
     #[test]
     fn advice_names_the_data_source_s_action_and_filters() {
-        let denied = ClientError::Api(ApiError {
-            code: "Forbidden.RAM".to_owned(),
-            http_status: 403,
-            ..ApiError::too_many_requests(Some("REQ-1".to_owned()))
-        });
+        let denied = ClientError::Api(ApiError::new(
+            "Forbidden.RAM",
+            "",
+            Some("REQ-1".into()),
+            403,
+        ));
         let d = client_error_diagnostic(&denied, &PLANS);
         assert_eq!(d.summary, "DBS API error Forbidden.RAM");
         assert!(

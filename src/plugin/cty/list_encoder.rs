@@ -56,7 +56,7 @@ impl ListEncoder {
             .into());
         }
         encode_into(element, &self.element, &mut self.bytes)
-            .map_err(|e| e.within(PathStep::Index(index as i64)).finished())?;
+            .map_err(|e| e.under(PathStep::Index(index as i64)))?;
         self.wholly_known &= element.is_wholly_known();
         self.pushed += 1;
         Ok(())
@@ -135,6 +135,20 @@ mod tests {
         assert!(list.push(&element(1)).is_err());
         let short = ListEncoder::new(element_type(), 2).unwrap();
         assert!(short.finish().is_err());
+    }
+
+    #[test]
+    fn a_nested_error_names_the_index_then_the_path_inside() {
+        let inner = CtyType::object([("b", CtyType::String)]);
+        let ty = CtyType::object([("a", inner)]);
+        let mut list = ListEncoder::new(ty, 4).unwrap();
+        let good = || Value::object([("a", Value::object([("b", Value::from("x"))]))]);
+        for _ in 0..3 {
+            list.push(&good()).unwrap();
+        }
+        let bad = Value::object([("a", Value::object([("b", Value::from(true))]))]);
+        let err = list.push(&bad).unwrap_err();
+        assert_eq!(err.path().to_string(), "[3].a.b", "{err}");
     }
 
     #[test]

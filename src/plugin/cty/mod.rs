@@ -37,7 +37,7 @@ pub use encode::{encode, encode_into, EncodeError, EncodeErrorKind};
 pub use json::{decode_json, JsonDecodeError};
 pub use list_encoder::ListEncoder;
 pub use number::{Number, NumberError, MAX_DECIMAL_EXPONENT};
-pub use path::{Path, PathStep};
+pub use path::{Path, PathError, PathStep};
 pub use types::{CtyType, TypeJsonError};
 pub use value::{Encoded, Value};
 

@@ -98,44 +98,59 @@ impl fmt::Display for Path {
 ///
 /// Boxed so that results stay small: the codecs recurse, and every frame
 /// holds a few of them. Paths are built innermost first while unwinding, so
-/// the successful path costs nothing.
+/// the successful path costs nothing, and put in order once at the top.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathError<K>(Box<(Path, K)>);
+pub struct PathError<K>(Box<Located<K>>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Located<K> {
+    path: Path,
+    kind: K,
+}
 
 impl<K> PathError<K> {
     /// Where in the value it happened; the root for input-level problems
     /// such as trailing bytes.
     pub fn path(&self) -> &Path {
-        &self.0 .0
+        &self.0.path
     }
 
     /// What happened.
     pub fn kind(&self) -> &K {
-        &self.0 .1
+        &self.0.kind
     }
 
-    /// The same error, one step further out.
+    /// While unwinding: the same error, one step further out.
     pub(crate) fn within(mut self, step: PathStep) -> Self {
-        self.0 .0.push_outer(step);
+        self.0.path.push_outer(step);
         self
     }
 
-    /// Puts a path built while unwinding in order.
+    /// Puts a path built while unwinding in order; once, at the top.
     pub(crate) fn finished(mut self) -> Self {
-        self.0 .0.finish_reversed();
+        self.0.path.finish_reversed();
+        self
+    }
+
+    /// A finished error, from a value that sits at `step` of a larger one.
+    pub(crate) fn under(mut self, step: PathStep) -> Self {
+        self.0.path.0.insert(0, step);
         self
     }
 }
 
 impl<K> From<K> for PathError<K> {
     fn from(kind: K) -> Self {
-        Self(Box::new((Path::root(), kind)))
+        Self(Box::new(Located {
+            path: Path::root(),
+            kind,
+        }))
     }
 }
 
 impl<K: fmt::Display> fmt::Display for PathError<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (path, kind) = &*self.0;
+        let Located { path, kind } = &*self.0;
         if path.is_root() {
             write!(f, "{kind}")
         } else {

@@ -248,7 +248,7 @@ impl From<Number> for Value {
     }
 }
 
-/// Every Rust number a provider holds is a cty number.
+/// The integer and float types providers hold become cty numbers.
 macro_rules! numbers_are_values {
     ($($t:ty),*) => {
         $(

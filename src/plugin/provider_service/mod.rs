@@ -259,9 +259,13 @@ fn returned_state(
         diagnostics.push(missing());
         return None;
     };
-    encode_state(&state, ty, type_name)
-        .map_err(|d| diagnostics.push(d))
-        .ok()
+    match encode_state(&state, ty, type_name) {
+        Ok(encoded) => Some(encoded),
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    }
 }
 
 /// Encodes a state for a response, or says why it cannot go back: not of
@@ -306,12 +310,16 @@ macro_rules! provider_rpcs {
         #[tonic::async_trait]
         impl<P: Provider> provider_server::Provider for ProviderService<P> {
             $(
-                #[allow(unused_variables)]
                 async fn $method(
                     &self,
                     request: Request<wire::$message::Request>,
                 ) -> Answer<wire::$message::Response> {
+                    // `self` cannot be named by the answers written at the call site (macro
+                    // hygiene), so it is bound to the name they use. Not every answer uses
+                    // the service or the request.
+                    #[allow(unused_variables)]
                     let $service = self;
+                    #[allow(unused_variables)]
                     let $request = request.into_inner();
                     Ok(Response::new($answer))
                 }

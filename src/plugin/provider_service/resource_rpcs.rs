@@ -180,9 +180,17 @@ impl<P: Provider> ProviderService<P> {
             })
             .await;
         let mut diagnostics = response.diagnostics;
-        let planned_state = (!diagnostics.has_errors())
-            .then(|| encode_state(&response.planned, &resource.value_type, &request.type_name))
-            .and_then(|encoded| encoded.map_err(|d| diagnostics.push(d)).ok());
+        let planned_state = if diagnostics.has_errors() {
+            None
+        } else {
+            match encode_state(&response.planned, &resource.value_type, &request.type_name) {
+                Ok(v) => Some(v),
+                Err(d) => {
+                    diagnostics.push(d);
+                    None
+                }
+            }
+        };
         wire::plan_resource_change::Response {
             planned_state,
             requires_replace: response

@@ -262,6 +262,33 @@ fn opt_string(v: &Option<String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alibaba::{ApiError, ClientError};
+
+    #[test]
+    fn advice_after_a_failed_read_names_this_action_and_these_filters() {
+        let denied = ClientError::Api(ApiError::new("Forbidden.RAM", "", None, 403));
+        let d = client_error_diagnostic(&denied, &ADVICE);
+        assert!(
+            d.detail
+                .contains("The credentials lack permission for dbs:DescribeRestoreTaskList."),
+            "{}",
+            d.detail
+        );
+        let incomplete = ClientError::Incomplete {
+            expected: 30,
+            got: 29,
+            detail: "page 2 came back empty".to_owned(),
+            noun: RestoreTaskQuery::SHAPE.noun,
+        };
+        let d = client_error_diagnostic(&incomplete, &ADVICE);
+        assert_eq!(d.summary, "Incomplete restore job list");
+        assert!(
+            d.detail
+                .contains("`backup_plan_id`, `ids` or a time window"),
+            "{}",
+            d.detail
+        );
+    }
 
     fn task(id: &str, name: Option<&str>, status: &str) -> RestoreTask {
         RestoreTask {
