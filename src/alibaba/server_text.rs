@@ -32,23 +32,6 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// What a signed request holds that no answer may show: its `Signature`, the access key
-    /// secret that made it, and the STS token it carried.
-    pub fn of_signed_request(
-        signed: &[(String, String)],
-        access_key_secret: &str,
-        security_token: Option<&str>,
-    ) -> Self {
-        Self::new(
-            signed
-                .iter()
-                .filter(|(k, _)| k == "Signature")
-                .map(|(_, v)| v.as_str())
-                .chain([access_key_secret])
-                .chain(security_token),
-        )
-    }
-
     /// The spellings of `values`: raw, percent-encoded once and twice (lower-case hex too), as
     /// form encoding writes spaces, JSON-escaped, and base64 (standard and URL-safe, with and
     /// without padding).

@@ -41,10 +41,13 @@ pub(crate) fn sign_form(
         timestamp: time::OffsetDateTime::now_utc(),
     }));
     let params = signing::signed_parameters("POST", params, &credentials.access_key_secret);
-    let secrets = Secrets::of_signed_request(
-        &params,
-        &credentials.access_key_secret,
-        credentials.security_token.as_deref(),
+    let signature = params.iter().find(|(k, _)| k == "Signature");
+    let secrets = Secrets::new(
+        signature
+            .map(|(_, v)| v.as_str())
+            .into_iter()
+            .chain([credentials.access_key_secret.as_str()])
+            .chain(credentials.security_token.as_deref()),
     );
     SignedForm { params, secrets }
 }

@@ -104,7 +104,7 @@ pub(super) async fn assume_role(
         "AssumeRole",
         &role.role_arn,
         &role.sts_endpoint,
-        &form.params,
+        form.body(),
         &form.secrets,
         opts,
     )
@@ -160,7 +160,7 @@ pub(super) async fn assume_role_with_oidc(
         "AssumeRoleWithOIDC",
         &role.role_arn,
         &role.sts_endpoint,
-        &params,
+        signing::encode_pairs(&params),
         &secrets,
         opts,
     )
@@ -171,7 +171,7 @@ async fn call(
     action: &'static str,
     role_arn: &str,
     endpoint: &str,
-    params: &[(String, String)],
+    form_body: String,
     secrets: &Secrets,
     opts: &ResolveOptions,
 ) -> Result<Issued, CredentialError> {
@@ -185,7 +185,7 @@ async fn call(
     let response = client
         .post(format!("{endpoint}/"))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(signing::encode_pairs(params))
+        .body(form_body)
         .send()
         .await
         .map_err(|e| fail(http::transport_detail(e)))?;

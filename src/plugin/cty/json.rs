@@ -4,44 +4,22 @@
 //! provider must turn back into a value of its schema's type. The JSON has
 //! no type of its own, so decoding is type-directed like the msgpack one.
 
-use std::fmt;
-
 use super::number::Number;
-use super::path::Path;
+use super::path::{Path, PathError};
 use super::types::CtyType;
 use super::value::Value;
 use super::MAX_DEPTH;
 
-/// Why some JSON does not fit a type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonDecodeError {
-    /// Where in the value.
-    pub path: Path,
-    /// What was wrong there.
-    pub message: String,
-}
-
-impl fmt::Display for JsonDecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_root() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
-    }
-}
-
-impl std::error::Error for JsonDecodeError {}
+/// Why some JSON does not fit a type, and where.
+pub type JsonDecodeError = PathError<String>;
 
 /// Decodes `bytes` (JSON) as a value of `ty`. Object attributes missing
 /// from the JSON are null and ones the type lacks are dropped, since a
 /// stored state may predate the attributes a schema gained or lost.
 /// Dynamic values are `{"value": ..., "type": ...}`, as Terraform stores them.
 pub fn decode_json(bytes: &[u8], ty: &CtyType) -> Result<Value, JsonDecodeError> {
-    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| JsonDecodeError {
-        path: Path::root(),
-        message: format!("not JSON: {e}"),
-    })?;
+    let json: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| JsonDecodeError::from(format!("not JSON: {e}")))?;
     from_json(&json, ty, Path::root(), 0)
 }
 
@@ -52,7 +30,7 @@ fn from_json(
     depth: usize,
 ) -> Result<Value, JsonDecodeError> {
     use serde_json::Value as J;
-    let fail = |path: Path, message: String| Err(JsonDecodeError { path, message });
+    let fail = |path: Path, message: String| Err(JsonDecodeError::at(path, message));
     if depth > MAX_DEPTH {
         return fail(path, format!("nested deeper than {MAX_DEPTH} levels"));
     }
@@ -108,16 +86,18 @@ fn from_json(
                     };
                     Ok((name.clone(), value))
                 })
-                .collect::<Result<_, _>>()?;
+                .collect::<Result<_, JsonDecodeError>>()?;
             Ok(Value::Object(values))
         }
         (CtyType::Dynamic, J::Object(wrapper)) => {
             let (Some(value), Some(type_json)) = (wrapper.get("value"), wrapper.get("type")) else {
                 return fail(path, "a dynamic value needs \"value\" and \"type\"".into());
             };
-            let concrete = CtyType::from_json(type_json).map_err(|e| JsonDecodeError {
-                path: path.clone(),
-                message: format!("invalid type of a dynamic value: {e}"),
+            let concrete = CtyType::from_json(type_json).map_err(|e| {
+                JsonDecodeError::at(
+                    path.clone(),
+                    format!("invalid type of a dynamic value: {e}"),
+                )
             })?;
             from_json(value, &concrete, path, depth + 1)
         }
@@ -126,12 +106,9 @@ fn from_json(
 }
 
 fn parse_number(text: &str, path: Path) -> Result<Value, JsonDecodeError> {
-    text.parse::<Number>()
-        .map(Value::Number)
-        .map_err(|e| JsonDecodeError {
-            path,
-            message: format!("invalid number {}: {e}", super::clip(text)),
-        })
+    text.parse::<Number>().map(Value::Number).map_err(|e| {
+        JsonDecodeError::at(path, format!("invalid number {}: {e}", super::clip(text)))
+    })
 }
 
 fn json_kind(json: &serde_json::Value) -> &'static str {
@@ -188,7 +165,7 @@ mod tests {
     fn mismatches_name_the_attribute() {
         let ty = CtyType::object([("tags", CtyType::map(CtyType::Number))]);
         let err = decode_json(br#"{"tags":{"k":true}}"#, &ty).unwrap_err();
-        assert_eq!(err.path, Path::root().attribute("tags").key("k"));
+        assert_eq!(err.path(), &Path::root().attribute("tags").key("k"));
         assert!(err.to_string().contains("expected number"), "{err}");
         assert!(decode_json(b"{", &ty).is_err());
     }

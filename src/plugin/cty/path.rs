@@ -32,7 +32,7 @@ impl Path {
 
     /// The path to a top-level attribute, where a diagnostic about it points.
     pub fn to(name: impl Into<String>) -> Self {
-        Self(vec![PathStep::Attribute(name.into())])
+        Self::root().attribute(name)
     }
 
     /// The steps, outermost first.
@@ -120,6 +120,12 @@ impl<K> PathError<K> {
         &self.0.kind
     }
 
+    /// An error at a path already known, for decoders that build paths on
+    /// the way down.
+    pub(crate) fn at(path: Path, kind: K) -> Self {
+        Self(Box::new(Located { path, kind }))
+    }
+
     /// While unwinding: the same error, one step further out.
     pub(crate) fn within(mut self, step: PathStep) -> Self {
         self.0.path.push_outer(step);
@@ -141,10 +147,7 @@ impl<K> PathError<K> {
 
 impl<K> From<K> for PathError<K> {
     fn from(kind: K) -> Self {
-        Self(Box::new(Located {
-            path: Path::root(),
-            kind,
-        }))
+        Self::at(Path::root(), kind)
     }
 }
 

@@ -27,12 +27,10 @@ impl<P: Provider> ProviderService<P> {
         &self,
         request: wire::read_data_source::Request,
     ) -> wire::read_data_source::Response {
-        let received = self.data_source(&request.type_name).and_then(|ds| {
-            let fields = [("Config", request.config.as_ref())];
-            let [config] = self.receive("ReadDataSource", &request.type_name, ds, fields)?;
-            Ok((ds, config))
-        });
-        let (ds, config) = match received {
+        let found = self.data_source(&request.type_name);
+        let fields = [("Config", request.config.as_ref())];
+        let (ds, [config]) = match self.receive("ReadDataSource", found, &request.type_name, fields)
+        {
             Ok(received) => received,
             Err(d) => {
                 return wire::read_data_source::Response {

@@ -34,7 +34,8 @@ use super::wire::tfplugin6 as wire;
 use super::wire::tfplugin6::provider_server;
 use unsupported::Kind;
 
-/// A data source or resource with the type its values are encoded with.
+/// The provider, a data source or a resource, with the type its values are
+/// encoded with.
 struct Registered<T: ?Sized> {
     implementation: Arc<T>,
     value_type: CtyType,
@@ -42,13 +43,19 @@ struct Registered<T: ?Sized> {
     secrecy: Secrecy,
 }
 
+impl<T: ?Sized> Registered<T> {
+    fn new(implementation: Arc<T>, schema: &Schema) -> Self {
+        Self {
+            implementation,
+            value_type: schema.value_type(),
+            secrecy: Secrecy::of(schema.has_sensitive()),
+        }
+    }
+}
+
 /// Serves one provider.
 pub struct ProviderService<P: Provider> {
-    provider: Arc<P>,
-    /// The type provider configs are encoded with.
-    provider_type: CtyType,
-    /// Whether provider configs may be written as protocol data files.
-    provider_secrecy: Secrecy,
+    provider: Registered<P>,
     /// Where received values are written, when asked for.
     proto_data: Option<ProtoDataDir>,
     /// The GetProviderSchema answer, built once.
@@ -92,12 +99,10 @@ impl<P: Provider> ProviderService<P> {
             );
         }
         Self {
-            provider_type: provider_schema.value_type(),
-            provider_secrecy: Secrecy::of(provider_schema.has_sensitive()),
+            provider: Registered::new(Arc::new(provider), &provider_schema),
             proto_data,
             schema_response,
             metadata_response,
-            provider: Arc::new(provider),
             data_sources,
             resources,
             data: RwLock::new(ProviderData::unconfigured()),
@@ -153,15 +158,18 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 
-    /// Records the named request fields of `rpc` as protocol data files,
-    /// then decodes them in order against the registered type.
-    fn receive<R: ?Sized, const N: usize>(
+    /// What every RPC with values does first: the provider, data source or
+    /// resource `found` for `type_name`, and the named request fields of
+    /// `rpc`, recorded as protocol data files, then decoded in order against
+    /// its type.
+    fn receive<'r, R: ?Sized, const N: usize>(
         &self,
         rpc: &str,
+        found: Result<&'r Registered<R>, Diagnostic>,
         type_name: &str,
-        registered: &Registered<R>,
         fields: [(&str, Option<&wire::DynamicValue>); N],
-    ) -> Result<[Value; N], Diagnostic> {
+    ) -> Result<(&'r Registered<R>, [Value; N]), Diagnostic> {
+        let registered = found?;
         for (field, value) in fields {
             self.record(
                 Received {
@@ -177,11 +185,11 @@ impl<P: Provider> ProviderService<P> {
         for (slot, (_, value)) in values.iter_mut().zip(fields) {
             *slot = convert::decode_dynamic_value(value, &registered.value_type)?;
         }
-        Ok(values)
+        Ok((registered, values))
     }
 
-    /// The validate RPCs of data sources and resources: look the type up,
-    /// receive its config, and let it check the config.
+    /// The validate RPCs of data sources and resources: receive the config
+    /// of what was `found`, and let it check the config.
     fn validate_config<R: ?Sized>(
         &self,
         rpc: &str,
@@ -190,12 +198,10 @@ impl<P: Provider> ProviderService<P> {
         config: Option<&wire::DynamicValue>,
         validate: impl FnOnce(&R, &Value) -> Diagnostics,
     ) -> Vec<wire::Diagnostic> {
-        let checked = found.and_then(|registered| {
-            let [config] = self.receive(rpc, type_name, registered, [("Config", config)])?;
-            Ok(validate(&registered.implementation, &config))
-        });
-        match checked {
-            Ok(diagnostics) => convert::diagnostics(&diagnostics),
+        match self.receive(rpc, found, type_name, [("Config", config)]) {
+            Ok((registered, [config])) => {
+                convert::diagnostics(&validate(&registered.implementation, &config))
+            }
             Err(d) => only(d),
         }
     }
@@ -219,14 +225,7 @@ fn register<T: ?Sized>(
     for implementation in implementations {
         let (name, schema) = describe(&implementation);
         schemas.insert(name.to_owned(), convert::schema(&schema));
-        registered.insert(
-            name.to_owned(),
-            Registered {
-                implementation,
-                value_type: schema.value_type(),
-                secrecy: Secrecy::of(schema.has_sensitive()),
-            },
-        );
+        registered.insert(name.to_owned(), Registered::new(implementation, &schema));
     }
     (schemas, registered)
 }

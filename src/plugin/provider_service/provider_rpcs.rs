@@ -8,7 +8,6 @@ use super::{only, wire, ProviderService, Registered};
 use crate::plugin::convert;
 use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::Diagnostic;
-use crate::plugin::proto_data::Received;
 use crate::plugin::provider_api::{ConfigureRequest, DataSource, Provider, Resource};
 use crate::plugin::provider_data::ProviderData;
 
@@ -60,16 +59,9 @@ impl<P: Provider> ProviderService<P> {
         rpc: &str,
         config: &Option<wire::DynamicValue>,
     ) -> Result<Value, Diagnostic> {
-        self.record(
-            Received {
-                rpc,
-                type_name: PROVIDER_TYPE_NAME,
-                field: "Config",
-            },
-            config.as_ref(),
-            self.provider_secrecy,
-        );
-        convert::decode_dynamic_value(config.as_ref(), &self.provider_type)
+        let fields = [("Config", config.as_ref())];
+        let (_, [config]) = self.receive(rpc, Ok(&self.provider), PROVIDER_TYPE_NAME, fields)?;
+        Ok(config)
     }
 
     pub(super) fn validate_provider(
@@ -78,7 +70,9 @@ impl<P: Provider> ProviderService<P> {
     ) -> wire::validate_provider_config::Response {
         let diagnostics =
             match self.receive_provider_config("ValidateProviderConfig", &request.config) {
-                Ok(config) => convert::diagnostics(&self.provider.validate_config(&config)),
+                Ok(config) => {
+                    convert::diagnostics(&self.provider.implementation.validate_config(&config))
+                }
                 Err(d) => only(d),
             };
         wire::validate_provider_config::Response { diagnostics }
@@ -100,6 +94,7 @@ impl<P: Provider> ProviderService<P> {
         };
         let outcome = self
             .provider
+            .implementation
             .configure(ConfigureRequest {
                 terraform_version: request.terraform_version,
                 config,

@@ -49,24 +49,7 @@ fn settle(
     (state, convert::diagnostics(&diagnostics))
 }
 
-/// Values of a resource request, in the order its fields were named.
-type ResourceValues<'a, P, const N: usize> = (
-    &'a Registered<dyn Resource<<P as Provider>::Data>>,
-    [Value; N],
-);
-
 impl<P: Provider> ProviderService<P> {
-    /// Looks the resource up, then records and decodes the named fields of `rpc`.
-    fn receive_resource<const N: usize>(
-        &self,
-        rpc: &str,
-        type_name: &str,
-        fields: [(&str, Option<&wire::DynamicValue>); N],
-    ) -> Result<ResourceValues<'_, P, N>, Diagnostic> {
-        let resource = self.resource(type_name)?;
-        Ok((resource, self.receive(rpc, type_name, resource, fields)?))
-    }
-
     pub(super) fn validate_resource(
         &self,
         request: wire::validate_resource_config::Request,
@@ -123,9 +106,10 @@ impl<P: Provider> ProviderService<P> {
             private: request.private.clone(),
             ..Default::default()
         };
+        let found = self.resource(&request.type_name);
         let fields = [("CurrentState", request.current_state.as_ref())];
         let (resource, [state]) =
-            match self.receive_resource("ReadResource", &request.type_name, fields) {
+            match self.receive("ReadResource", found, &request.type_name, fields) {
                 Ok(received) => received,
                 Err(d) => return failure(d),
             };
@@ -160,13 +144,14 @@ impl<P: Provider> ProviderService<P> {
             diagnostics: only(d),
             ..Default::default()
         };
+        let found = self.resource(&request.type_name);
         let fields = [
             ("PriorState", request.prior_state.as_ref()),
             ("ProposedNewState", request.proposed_new_state.as_ref()),
             ("Config", request.config.as_ref()),
         ];
         let (resource, [prior, proposed, config]) =
-            match self.receive_resource("PlanResourceChange", &request.type_name, fields) {
+            match self.receive("PlanResourceChange", found, &request.type_name, fields) {
                 Ok(received) => received,
                 Err(d) => return failure(d),
             };
@@ -215,13 +200,14 @@ impl<P: Provider> ProviderService<P> {
             diagnostics: only(d),
             ..Default::default()
         };
+        let found = self.resource(&request.type_name);
         let fields = [
             ("PriorState", request.prior_state.as_ref()),
             ("PlannedState", request.planned_state.as_ref()),
             ("Config", request.config.as_ref()),
         ];
         let (resource, [prior, planned, config]) =
-            match self.receive_resource("ApplyResourceChange", &request.type_name, fields) {
+            match self.receive("ApplyResourceChange", found, &request.type_name, fields) {
                 Ok(received) => received,
                 Err(d) => return failure(d),
             };
